@@ -1,0 +1,3 @@
+from genart_desktop.app import main
+
+raise SystemExit(main())

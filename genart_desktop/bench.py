@@ -1,0 +1,26 @@
+"""``python -m genart_desktop.bench AREA [options]``: print benchmark JSON lines.
+
+AREA is ``ui`` or one of the creative areas; each has its own ``bench.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+AREAS = ("ui", "latent", "style", "music", "text")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in AREAS:
+        print(f"usage: python -m genart_desktop.bench {{{','.join(AREAS)}}} [options]",
+              file=sys.stderr)
+        return 2
+    area, rest = argv[0], argv[1:]
+    module = importlib.import_module(f"genart_desktop.{area}.bench")
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

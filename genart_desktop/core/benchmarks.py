@@ -1,0 +1,45 @@
+"""Benchmarks print JSON lines: {"metric": ..., "value": ..., "unit": ...}.
+
+Each area's ``genart_desktop/<area>/bench.py`` defines ``main(argv) -> int``;
+``python -m genart_desktop.bench AREA`` runs it. Benchmarks are not tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+
+def emit(metric: str, value: float | int | None, unit: str, **extra: Any) -> None:
+    record = {"metric": metric, "value": value, "unit": unit, **extra}
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+@contextmanager
+def stopwatch() -> Iterator[list[float]]:
+    """``with stopwatch() as elapsed: ...`` then ``elapsed[0]`` is seconds."""
+    box = [0.0]
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box[0] = time.perf_counter() - start
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, int(round(fraction * (len(ordered) - 1)))))
+    return ordered[index]
+
+
+def hardware() -> dict[str, Any]:
+    import os
+    import platform
+
+    return {"cpu_count": os.cpu_count(), "machine": platform.machine(),
+            "python": sys.version.split()[0]}

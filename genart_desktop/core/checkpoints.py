@@ -1,0 +1,193 @@
+"""Checkpoints: ``NAME.safetensors`` plus ``NAME.json``, the model card.
+
+Never a pickle: a pickled ``.pt`` runs code when loaded, so it is refused with that reason.
+The card records what is needed to rebuild and to trust the weights:
+
+    {
+      "name": "twemoji-vae", "kind": "latent-vae", "license": "CC-BY-4.0",
+      "credit": "...", "architecture": {...}, "data": {...}, "training": {...},
+      "metrics": {...},
+      "weights": {"file": "twemoji-vae.safetensors", "sha256": "...",
+                  "tensors": {"enc.0.weight": [32, 4, 4, 4], ...}}
+    }
+
+``save_checkpoint`` fills in ``weights``; ``load_checkpoint`` checks the hash and the
+shapes against it before any tensor reaches a network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genart_desktop.core import paths
+from genart_desktop.core.errors import UserError
+
+PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin"}
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    weights_path: Path
+    card_path: Path
+    card: dict[str, Any] = field(repr=False)
+    shipped: bool
+
+    @property
+    def kind(self) -> str:
+        return str(self.card.get("kind", "unknown"))
+
+    @property
+    def license(self) -> str:
+        return str(self.card.get("license", "unknown"))
+
+    @property
+    def size_bytes(self) -> int:
+        return self.weights_path.stat().st_size if self.weights_path.exists() else 0
+
+
+def model_dirs() -> list[tuple[Path, bool]]:
+    """(folder, shipped) pairs, shipped models first."""
+    return [(paths.shipped_models_dir(), True), (paths.user_models_dir(), False)]
+
+
+def list_models(kind_prefix: str | None = None) -> list[ModelInfo]:
+    """Every model whose card can be read, optionally only kinds starting with a prefix."""
+    found: list[ModelInfo] = []
+    for folder, shipped in model_dirs():
+        if not folder.is_dir():
+            continue
+        for card_path in sorted(folder.glob("*.json")):
+            try:
+                info = _read_info(card_path, shipped)
+            except UserError:
+                continue
+            if kind_prefix is None or info.kind.startswith(kind_prefix):
+                found.append(info)
+    return found
+
+
+def find_model(name_or_path: str | os.PathLike[str], kind_prefix: str | None = None) -> ModelInfo:
+    """A model by name (user models shadow nothing: shipped names win) or by file path."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix.lower() in PICKLE_SUFFIXES:
+        raise UserError(
+            f"{candidate.name}: pickled PyTorch files are refused, because loading one can run "
+            "arbitrary code; convert it to safetensors with a JSON card"
+        )
+    if candidate.suffix.lower() in (".json", ".safetensors") or candidate.exists():
+        card_path = candidate.with_suffix(".json")
+        if not card_path.exists():
+            raise UserError(f"{candidate}: no model card {card_path.name} next to it")
+        info = _read_info(card_path, shipped=False)
+    else:
+        matches = [info for info in list_models() if info.name == text]
+        if not matches:
+            known = ", ".join(sorted({m.name for m in list_models(kind_prefix)})) or "none"
+            raise UserError(f"no model named {text!r} (known: {known})")
+        info = matches[0]
+    if kind_prefix is not None and not info.kind.startswith(kind_prefix):
+        raise UserError(f"model {info.name!r} is a {info.kind} model, not {kind_prefix}")
+    return info
+
+
+def _read_info(card_path: Path, shipped: bool) -> ModelInfo:
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{card_path.name}: model card is not readable JSON ({error})") from None
+    if not isinstance(card, dict) or "weights" not in card:
+        raise UserError(f"{card_path.name}: not a GenArt model card (no 'weights' entry)")
+    weights_file = card["weights"].get("file") or card_path.with_suffix(".safetensors").name
+    name = str(card.get("name") or card_path.stem)
+    return ModelInfo(name, card_path.parent / weights_file, card_path, card, shipped)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_checkpoint(
+    stem: str | os.PathLike[str], tensors: dict[str, Any], card: dict[str, Any]
+) -> Path:
+    """Write ``stem.safetensors`` and ``stem.json`` atomically; returns the card path.
+
+    ``tensors`` maps names to torch tensors. The card's ``weights`` entry is filled in here.
+    """
+    from safetensors.torch import save_file
+
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    weights_path = stem.with_name(stem.name + ".safetensors")
+    card_path = stem.with_name(stem.name + ".json")
+    contiguous = {key: value.detach().contiguous().cpu() for key, value in tensors.items()}
+
+    tmp_weights = _temp_path(weights_path)
+    save_file(contiguous, str(tmp_weights))
+    card = dict(card)
+    card.setdefault("name", stem.name)
+    card["weights"] = {
+        "file": weights_path.name,
+        "sha256": sha256_of(tmp_weights),
+        "tensors": {key: list(value.shape) for key, value in contiguous.items()},
+    }
+    os.replace(tmp_weights, weights_path)
+    write_json_atomic(card_path, card)
+    return card_path
+
+
+def load_checkpoint(model: ModelInfo | str, device: Any = "cpu") -> tuple[dict[str, Any], dict]:
+    """Tensors and card, after checking the file's hash and every shape against the card."""
+    from safetensors import SafetensorsError
+    from safetensors.torch import load_file
+
+    info = model if isinstance(model, ModelInfo) else find_model(model)
+    if not info.weights_path.exists():
+        raise UserError(f"model {info.name!r}: weights file {info.weights_path.name} is missing")
+    expected = info.card["weights"]
+    if "sha256" in expected and sha256_of(info.weights_path) != expected["sha256"]:
+        raise UserError(
+            f"model {info.name!r}: {info.weights_path.name} does not match its card "
+            "(SHA-256 differs); the file was altered or belongs to another model"
+        )
+    try:
+        tensors = load_file(str(info.weights_path), device=str(device))
+    except (SafetensorsError, OSError, ValueError) as error:
+        raise UserError(f"model {info.name!r}: weights are not valid safetensors ({error})") from None
+    shapes = expected.get("tensors")
+    if shapes is not None:
+        actual = {key: list(value.shape) for key, value in tensors.items()}
+        expected_shapes = {key: list(shape) for key, shape in shapes.items()}
+        if actual != expected_shapes:
+            differing = sorted(
+                key for key in set(actual) | set(expected_shapes)
+                if actual.get(key) != expected_shapes.get(key)
+            )
+            raise UserError(
+                f"model {info.name!r}: weights do not match the card's shapes "
+                f"({len(differing)} tensors differ, first: {differing[0]})"
+            )
+    return tensors, info.card
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = _temp_path(path)
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _temp_path(target: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    return Path(name)

@@ -1,0 +1,72 @@
+"""Where things live: shipped models and resources, the user's data, the log file.
+
+Shipped files sit at the top of the repository (``models/``, ``resources/``); a wheel
+carries them inside the package (pyproject's force-include), so both places are tried.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "genart-desktop"
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _shipped_dir(name: str) -> Path:
+    inside_package = _PACKAGE_DIR / name  # installed wheel
+    if inside_package.is_dir():
+        return inside_package
+    return _PACKAGE_DIR.parent / name  # source checkout or editable install
+
+
+def shipped_models_dir() -> Path:
+    return _shipped_dir("models")
+
+
+def resources_dir() -> Path:
+    return _shipped_dir("resources")
+
+
+def user_data_dir() -> Path:
+    """The user's own models, styles, autosaves. ``GENART_DATA_DIR`` overrides (tests)."""
+    override = os.environ.get("GENART_DATA_DIR")
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def user_models_dir() -> Path:
+    path = user_data_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """Downloaded training data and parsed corpora. ``GENART_CACHE_DIR`` overrides."""
+    override = os.environ.get("GENART_CACHE_DIR")
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_file() -> Path:
+    override = os.environ.get("GENART_LOG_DIR")
+    if override:
+        folder = Path(override)
+    else:
+        import platformdirs
+
+        folder = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "genart.log"
