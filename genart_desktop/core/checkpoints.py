@@ -149,7 +149,7 @@ def save_checkpoint(
 
 def load_checkpoint(model: ModelInfo | str, device: Any = "cpu") -> tuple[dict[str, Any], dict]:
     """Tensors and card, after checking the file's hash and every shape against the card."""
-    from safetensors import SafetensorsError
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     info = model if isinstance(model, ModelInfo) else find_model(model)
@@ -163,7 +163,7 @@ def load_checkpoint(model: ModelInfo | str, device: Any = "cpu") -> tuple[dict[s
         )
     try:
         tensors = load_file(str(info.weights_path), device=str(device))
-    except (SafetensorsError, OSError, ValueError) as error:
+    except (SafetensorError, OSError, ValueError) as error:
         raise UserError(f"model {info.name!r}: weights are not valid safetensors ({error})") from None
     shapes = expected.get("tensors")
     if shapes is not None:

@@ -60,6 +60,8 @@ def describe(device) -> str:
     import torch
 
     if device.type == "cuda":
+        if not torch.cuda.is_available():
+            return f"CUDA {device.index or 0}"
         props = torch.cuda.get_device_properties(device)
         return f"CUDA {device.index or 0}: {props.name} ({props.total_memory / 2**30:.0f} GB)"
     if device.type == "mps":
@@ -113,7 +115,7 @@ def run_with_cpu_fallback(
     except Exception as error:  # noqa: BLE001 - re-raised unless it is an OOM on a GPU
         if device.type == "cpu" or not is_out_of_memory(error):
             raise
-        if device.type == "cuda":
+        if device.type == "cuda" and torch.cuda.is_available():
             torch.cuda.empty_cache()
         message = f"{describe(device)} ran out of memory; retrying on the CPU"
         log.warning(message)

@@ -1,0 +1,358 @@
+"""The main window: the canvas in the centre, four dock panels, menus and a status bar."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QWidget)
+
+from genart_desktop import __version__
+from genart_desktop.core import paths
+from genart_desktop.core.images import IMAGE_SUFFIXES, load_image, read_png_parameters, save_png, to_array
+from genart_desktop.core.jobs import format_duration
+from genart_desktop.ui import settings as settings_module
+from genart_desktop.ui.canvas import CanvasView
+from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.panels.latent import LatentPanel
+from genart_desktop.ui.panels.music import MusicPanel
+from genart_desktop.ui.panels.style import StylePanel
+from genart_desktop.ui.panels.text import TextPanel
+from genart_desktop.ui.worker import PanelWorker, TaskHandle
+
+log = logging.getLogger(__name__)
+PANEL_CLASSES: tuple[type[Panel], ...] = (LatentPanel, StylePanel, MusicPanel, TextPanel)
+IMAGE_FILTER = "Images (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # start-up finished: torch imported, device chosen
+    image_opened = Signal(str, object)  # path, stored generation parameters or None
+    message_shown = Signal(str)
+
+    def __init__(self, restore_layout: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("GenArt Desktop")
+        self.setObjectName("main-window")
+        self.resize(1280, 820)
+        self.setAcceptDrops(True)
+        self.messages: list[str] = []  # every message shown to the user, newest last
+        self.device_description: str | None = None
+        self._tracked: list[TaskHandle] = []
+
+        self.canvas = CanvasView()
+        self.setCentralWidget(self.canvas)
+        self.workers: dict[str, PanelWorker] = {}
+        self.canvas_worker = self._worker("canvas")
+        self.startup_worker = self._worker("startup")
+        self.panels: dict[str, Panel] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        for panel_class in PANEL_CLASSES:
+            self._add_panel(panel_class)
+        self._default_layout()
+        self._build_status_bar()
+        self._build_menus()
+        self.canvas.changed.connect(self._update_edit_actions)
+        if restore_layout:
+            self._restore_layout()
+
+    # --- construction ----------------------------------------------------------------------
+    def _worker(self, name: str) -> PanelWorker:
+        worker = PanelWorker(name, self)
+        worker.default_on_error = self.show_error
+        worker.task_event.connect(self._on_task_event)
+        worker.notice.connect(self.statusBar().showMessage)
+        self.workers[name] = worker
+        return worker
+
+    def _add_panel(self, panel_class: type[Panel]) -> None:
+        panel = panel_class(self, self._worker(panel_class.name))
+        dock = QDockWidget(panel_class.title, self)
+        dock.setObjectName(panel_class.name)
+        dock.setWidget(panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.panels[panel_class.name] = panel
+        self.docks[panel_class.name] = dock
+
+    def _default_layout(self) -> None:
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        for name, area in (("latent", right), ("style", right), ("music", bottom), ("text", bottom)):
+            dock = self.docks[name]
+            dock.setFloating(False)
+            self.addDockWidget(area, dock)
+            dock.show()
+        self.tabifyDockWidget(self.docks["latent"], self.docks["style"])
+        self.tabifyDockWidget(self.docks["music"], self.docks["text"])
+        self.docks["latent"].raise_()
+        self.docks["music"].raise_()
+        self.resizeDocks([self.docks["latent"]], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["music"]], [260], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.job_label = QLabel()
+        self.job_progress = QProgressBar()
+        self.job_progress.setRange(0, 1000)
+        self.job_progress.setMaximumWidth(200)
+        self.job_cancel = QPushButton("Cancel")
+        self.job_cancel.setObjectName("cancel-job")
+        self.job_cancel.clicked.connect(self.cancel_current_job)
+        self.device_label = QLabel("Device: starting…")
+        self.device_label.setObjectName("device-label")
+        for widget in (self.job_label, self.job_progress, self.job_cancel):
+            bar.addPermanentWidget(widget)
+            widget.hide()
+        bar.addPermanentWidget(self.device_label)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.open_action = self._action(file_menu, "&Open image…", self.open_image_dialog,
+                                        QKeySequence.StandardKey.Open)
+        self.save_action = self._action(file_menu, "&Save image as…", self.save_image_dialog,
+                                        QKeySequence.StandardKey.SaveAs)
+        self.recent_menu = file_menu.addMenu("Recent files")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = menus.addMenu("&Edit")
+        self.undo_action = self._action(edit_menu, "&Undo", self.canvas.undo,
+                                        QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(edit_menu, "&Redo", self.canvas.redo,
+                                        QKeySequence("Ctrl+Shift+Z"))
+
+        view_menu = menus.addMenu("&View")
+        for name in ("latent", "style", "music", "text"):
+            view_menu.addAction(self.docks[name].toggleViewAction())
+        view_menu.addSeparator()
+        self._action(view_menu, "Zoom &in", self.canvas.zoom_in, QKeySequence("Ctrl++"))
+        self._action(view_menu, "Zoom &out", self.canvas.zoom_out, QKeySequence("Ctrl+-"))
+        self._action(view_menu, "&Fit to window", self.canvas.fit, QKeySequence("Ctrl+0"))
+        self.smooth_action = self._action(view_menu, "Smooth scaling", self._toggle_smooth)
+        self.smooth_action.setCheckable(True)
+        self.smooth_action.setChecked(True)
+        view_menu.addSeparator()
+        self._action(view_menu, "Reset layout", self._default_layout)
+
+        help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "&About GenArt Desktop", self.show_about)
+        self._action(help_menu, "Where is the log file?", self.show_log_location)
+        self._update_edit_actions()
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # --- start-up ------------------------------------------------------------------------------
+    def start_background_init(self) -> None:
+        """Import torch and choose the device off the UI thread, after the window shows."""
+
+        def init(job):
+            from genart_desktop.core.device import choose_device, describe
+
+            return describe(choose_device())
+
+        self.startup_worker.submit(init, label="start-up", on_result=self._on_ready)
+
+    def _on_ready(self, device_description: str) -> None:
+        self.device_description = device_description
+        self.device_label.setText(f"Device: {device_description}")
+        self.ready.emit()
+
+    def is_ready(self) -> bool:
+        return self.device_description is not None and all(
+            panel.is_ready() for panel in self.panels.values())
+
+    # --- files -----------------------------------------------------------------------------------
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str) -> TaskHandle:
+        """Load a picture in the background; a bad file gives a message, the canvas stays."""
+
+        def load(job):
+            picture = load_image(path)
+            return to_array(picture), read_png_parameters(path)
+
+        def loaded(result) -> None:
+            array, parameters = result
+            self.canvas.set_image(array, parameters or {}, label=f"Open {Path(path).name}")
+            settings_module.add_recent_file(str(Path(path).resolve()))
+            self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
+            self.image_opened.emit(path, parameters)
+
+        return self.canvas_worker.submit(load, label=f"open {Path(path).name}", on_result=loaded)
+
+    def save_image_dialog(self) -> None:
+        if self.canvas.state is None:
+            self.show_error("There is no picture on the canvas to save.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save image as", "untitled.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.save_image(path)
+
+    def save_image(self, path: str) -> TaskHandle | None:
+        """PNG with the generation parameters in its text metadata."""
+        state = self.canvas.state
+        if state is None:
+            self.show_error("There is no picture on the canvas to save.")
+            return None
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        image, parameters = state.image, dict(state.parameters)
+
+        def write(job):
+            try:
+                save_png(image, path, parameters)
+            except OSError as error:
+                from genart_desktop.core.errors import UserError
+
+                raise UserError(f"could not save {Path(path).name}: {error.strerror or error}") from None
+            return path
+
+        def saved(result: str) -> None:
+            settings_module.add_recent_file(str(Path(result).resolve()))
+            self.statusBar().showMessage(f"Saved {Path(result).name}", 4000)
+
+        return self.canvas_worker.submit(write, label=f"save {Path(path).name}", on_result=saved)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = settings_module.recent_files()
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_image(p))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_image(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+    # --- jobs in the status bar ------------------------------------------------------------------
+    def _on_task_event(self, handle: TaskHandle) -> None:
+        if not handle.show_progress:
+            return
+        if handle.done:
+            if handle in self._tracked:
+                self._tracked.remove(handle)
+        elif handle not in self._tracked:
+            self._tracked.append(handle)
+        self._show_current_job()
+
+    def _show_current_job(self) -> None:
+        widgets = (self.job_label, self.job_progress, self.job_cancel)
+        if not self._tracked:
+            for widget in widgets:
+                widget.hide()
+            return
+        handle = self._tracked[-1]
+        job = handle.job
+        remaining = job.seconds_remaining()
+        eta = f" · {format_duration(remaining)} left" if remaining is not None else ""
+        self.job_label.setText(f"{handle.label}: {job.message}{eta}")
+        self.job_progress.setValue(int(job.fraction * 1000))
+        for widget in widgets:
+            widget.show()
+
+    def cancel_current_job(self) -> None:
+        if self._tracked:
+            self._tracked[-1].cancel()
+            self.statusBar().showMessage("Cancelling…", 3000)
+
+    # --- messages --------------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """Tell the user, without blocking: a message box, the status bar and the log."""
+        log.warning("shown to the user: %s", message)
+        self.messages.append(message)
+        self.statusBar().showMessage(message, 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "GenArt Desktop", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.message_shown.emit(message)
+
+    def show_about(self) -> None:
+        from genart_desktop.core.checkpoints import list_models
+
+        lines = [f"<h3>GenArt Desktop {__version__}</h3>",
+                 "<p>A local studio for AI as an instrument.</p>",
+                 f"<p>Device: {self.device_description or 'starting…'}</p>",
+                 "<p><b>Models</b></p><ul>"]
+        models = list_models()
+        for info in models:
+            credit = info.card.get("credit", "")
+            lines.append(f"<li>{info.name} ({info.kind}) — license {info.license}"
+                         f"{'; ' + credit if credit else ''}</li>")
+        if not models:
+            lines.append("<li>none installed yet</li>")
+        lines.append(f"</ul><p>Log file: {paths.log_file()}</p>")
+        box = QMessageBox(QMessageBox.Icon.Information, "About GenArt Desktop", "".join(lines),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def show_log_location(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "Log file",
+                          f"GenArt Desktop writes its log to:\n{paths.log_file()}",
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # --- layout and closing ----------------------------------------------------------------------
+    def _toggle_smooth(self, checked: bool) -> None:
+        self.canvas.smooth_scaling = checked
+        self.canvas.update()
+
+    def _update_edit_actions(self) -> None:
+        self.undo_action.setEnabled(self.canvas.history.can_undo)
+        self.redo_action.setEnabled(self.canvas.history.can_redo)
+
+    def _restore_layout(self) -> None:
+        stored = settings_module.app_settings()
+        geometry, state = stored.value("window/geometry"), stored.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        stored = settings_module.app_settings()
+        stored.setValue("window/geometry", self.saveGeometry())
+        stored.setValue("window/state", self.saveState())
+        stored.sync()
+
+    def show_panel(self, name: str) -> None:
+        dock = self.docks[name]
+        dock.show()
+        dock.raise_()
+
+    def shutdown_workers(self) -> None:
+        for worker in self.workers.values():
+            worker.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        self.shutdown_workers()
+        super().closeEvent(event)

@@ -1,0 +1,48 @@
+"""What every dock panel shares: its worker, the canvas, and a way to say something."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from genart_desktop.ui.main_window import MainWindow
+    from genart_desktop.ui.worker import PanelWorker
+
+
+class Panel(QWidget):
+    #: the dock's object name and title
+    name = ""
+    title = ""
+    #: shown while the panel's engine has not landed yet; empty once it works
+    coming = ""
+
+    def __init__(self, window: "MainWindow", worker: "PanelWorker") -> None:
+        super().__init__()
+        self.setObjectName(f"panel-{self.name}")
+        self.window_ = window
+        self.worker = worker
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(8, 8, 8, 8)
+        if self.coming:
+            notice = QLabel(self.coming)
+            notice.setObjectName("coming")
+            notice.setWordWrap(True)
+            notice.setAlignment(Qt.AlignmentFlag.AlignLeft)
+            notice.setStyleSheet("color: #d9b35b; padding: 4px;")
+            self.layout_.addWidget(notice)
+        self.controls = QWidget()
+        self.layout_.addWidget(self.controls, 1)
+        self.build(self.controls)
+        if self.coming:
+            self.controls.setEnabled(False)
+
+    def build(self, area: QWidget) -> None:
+        """Lay out the panel's controls inside ``area``."""
+        raise NotImplementedError
+
+    def is_ready(self) -> bool:
+        """True once the panel can be used (its models loaded, if any)."""
+        return True

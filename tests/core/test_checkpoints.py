@@ -1,0 +1,67 @@
+"""Checkpoints: safetensors with a card; altered, mismatched or pickled files are refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from genart_desktop.core.checkpoints import find_model, list_models, load_checkpoint, save_checkpoint
+from genart_desktop.core.errors import UserError
+from genart_desktop.core.paths import user_models_dir
+
+
+def _save(name="tiny"):
+    tensors = {"layer.weight": torch.randn(3, 4), "layer.bias": torch.zeros(3)}
+    card_path = save_checkpoint(user_models_dir() / name, tensors,
+                                {"kind": "test-net", "license": "MIT"})
+    return tensors, card_path
+
+
+def test_round_trip_and_listing():
+    tensors, _ = _save()
+    loaded, card = load_checkpoint("tiny")
+    assert torch.equal(loaded["layer.weight"], tensors["layer.weight"])
+    assert card["kind"] == "test-net"
+    assert [info.name for info in list_models("test-")] == ["tiny"]
+
+
+def test_altered_weights_are_refused():
+    _, card_path = _save()
+    weights = card_path.with_suffix(".safetensors")
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="does not match its card"):
+        load_checkpoint("tiny")
+
+
+def test_shapes_that_differ_from_the_card_are_refused():
+    _, card_path = _save()
+    card = json.loads(card_path.read_text())
+    card["weights"].pop("sha256")
+    card["weights"]["tensors"]["layer.weight"] = [4, 4]
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(UserError, match="shapes"):
+        load_checkpoint("tiny")
+
+
+def test_missing_weights():
+    _, card_path = _save()
+    card_path.with_suffix(".safetensors").unlink()
+    with pytest.raises(UserError, match="missing"):
+        load_checkpoint("tiny")
+
+
+def test_pickles_are_refused_with_the_reason(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.zeros(1)}, path)
+    with pytest.raises(UserError, match="can run arbitrary code"):
+        find_model(path)
+
+
+def test_unknown_name_lists_known_models():
+    _save("known")
+    with pytest.raises(UserError, match="known"):
+        find_model("unknown")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from genart_desktop.core import device
+from genart_desktop.core.errors import JobCancelled
+from genart_desktop.core.jobs import Job
+
+
+def test_job_reports_progress_and_partial_then_cancels():
+    seen, partials = [], []
+    job = Job(on_progress=lambda f, m, r: seen.append((f, m)), on_partial=partials.append)
+    job.progress(0.5, "half")
+    job.partial("preview")
+    assert seen == [(0.5, "half")] and partials == ["preview"]
+    assert job.seconds_remaining() is not None
+    job.cancel()
+    with pytest.raises(JobCancelled):
+        job.check()
+
+
+def test_cpu_preference_and_unknown_device_fall_back():
+    assert device.choose_device("cpu").type == "cpu"
+    assert device.choose_device("cuda:7").type in ("cpu", "cuda", "mps")
+
+
+def test_gpu_out_of_memory_retries_on_cpu():
+    calls, notices = [], []
+
+    def work(chosen):
+        calls.append(chosen.type)
+        if chosen.type != "cpu":
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return "done on cpu"
+
+    result = device.run_with_cpu_fallback(work, torch.device("cuda", 0), notices.append)
+    assert result == "done on cpu"
+    assert calls == ["cuda", "cpu"]
+    assert "out of memory" in notices[0] and "CPU" in notices[0]
+
+
+def test_other_errors_are_not_retried():
+    def work(chosen):
+        raise ValueError("bad parameter")
+
+    with pytest.raises(ValueError):
+        device.run_with_cpu_fallback(work, torch.device("cuda", 0))
