@@ -5,7 +5,7 @@ folded to float32 by the converter.
 
 ``StylePredictor``: a MobileNetV2 that maps a style picture (256x256 RGB 0..1) to a
 100-number style vector. ``ArbitraryTransformer``: content picture (RGB 0..1, H and W
-multiples of 4, any size) + style vector -> stylised picture; each normalisation's scale
+multiples of 4, any size) + style vector (N,100) -> stylised picture; each normalisation's scale
 and shift are linear functions of the vector, so vectors blend styles.
 """
 
@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genart_desktop.style.layers import ReflectConv, StatNorm, upsample2
+from genart_desktop.style.layers import PlainLayer, StyleLayer, StyleNetBase
 from genart_desktop.style.weights import ARBITRARY_PREDICTOR, ARBITRARY_TRANSFORMER, load_weights
 
 STYLE_DIM = 100
@@ -72,33 +72,24 @@ class StylePredictor(nn.Module):
         return self.bottleneck(x.mean(dim=(2, 3)))
 
 
-class StyleConv(nn.Module):
-    """Reflect conv -> instance norm whose scale and shift come from the style vector."""
+class StyleConv(StyleLayer):
+    """Instance norm whose scale (gamma) and shift (beta) are linear in the style vector."""
 
     def __init__(self, c_in: int, c_out: int, kernel: int, act: str = "relu") -> None:
-        super().__init__()
-        self.conv = ReflectConv(c_in, c_out, kernel)
-        self.norm = StatNorm()
+        super().__init__(c_in, c_out, kernel, act=act, bias=True)
         self.gamma = nn.Linear(STYLE_DIM, c_out)
         self.beta = nn.Linear(STYLE_DIM, c_out)
-        self.act = act
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        y = self.norm(self.conv(x)) * self.gamma(style)[:, :, None, None] \
-            + self.beta(style)[:, :, None, None]
-        if self.act == "relu":
-            return torch.relu(y)
-        if self.act == "sigmoid":
-            return torch.sigmoid(y)
-        return y
+    def modulation(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.gamma(cond), self.beta(cond)
 
 
-class ArbitraryTransformer(nn.Module):
+class ArbitraryTransformer(StyleNetBase):
     def __init__(self) -> None:
         super().__init__()
         # The contraction's batch norms were folded into these convolutions' biases.
         self.contract = nn.ModuleList([
-            ReflectConv(3, 8, 9), ReflectConv(8, 16, 3, stride=2), ReflectConv(16, 32, 3, stride=2),
+            PlainLayer(3, 8, 9), PlainLayer(8, 16, 3, stride=2), PlainLayer(16, 32, 3, stride=2),
         ])
         self.res = nn.ModuleList([
             nn.ModuleList([StyleConv(32, 32, 3), StyleConv(32, 32, 3, act="none")])
@@ -108,17 +99,9 @@ class ArbitraryTransformer(nn.Module):
             StyleConv(32, 16, 3), StyleConv(16, 8, 3), StyleConv(8, 3, 9, act="sigmoid"),
         ])
 
-    def forward(self, image: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        """image (N,3,H,W) RGB 0..1, style (N,100) or (100,) -> (N,3,H,W) in 0..1."""
-        style = style.reshape(-1, STYLE_DIM).to(image.dtype)
-        x = image
-        for conv in self.contract:
-            x = torch.relu(conv(x))
-        for first, second in self.res:
-            x = x + second(first(x, style), style)
-        x = self.expand[0](upsample2(x), style)
-        x = self.expand[1](upsample2(x), style)
-        return self.expand[2](x, style)
+    def condition(self, style: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """A style vector (100,) or (N,100) from StylePredictor (or a blend of several)."""
+        return style.reshape(-1, STYLE_DIM).to(dtype)
 
 
 def _load(module: nn.Module, name: str, device) -> nn.Module:

@@ -219,7 +219,7 @@ def transformer_state(model, init: dict) -> dict:
     the style vector become Linear layers: Conv_1 is the scale (gamma), Conv the shift."""
     from genart_desktop.style.arbitrary import ArbitraryTransformer
 
-    keys = [f"contract.{i}.conv" for i in range(3)]
+    keys = [f"contract.{i}.conv.conv" for i in range(3)]
     keys += [f"res.{r}.{c}.conv.conv" for r in range(5) for c in range(2)]
     keys += [f"expand.{i}.conv.conv" for i in range(3)]
     convs = _main_path_convs(model)

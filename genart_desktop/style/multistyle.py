@@ -11,60 +11,42 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genart_desktop.style.layers import ReflectConv, StatNorm, upsample2
+from genart_desktop.style.layers import StyleLayer, StyleNetBase
 from genart_desktop.style.weights import MULTI26, load_weights
 
 NUM_STYLES = 26
 STYLE_NAMES = [f"Style {index + 1}" for index in range(NUM_STYLES)]  # unnamed at source
 
 
-class CondConv(nn.Module):
-    """Reflect conv -> instance norm with blended per-style scale and shift -> activation."""
+class CondLayer(StyleLayer):
+    """Conditional instance norm: scale and shift are ``weights @ gamma`` and ``@ beta``."""
 
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1, act: str = "relu"):
-        super().__init__()
-        self.conv = ReflectConv(c_in, c_out, kernel, stride, bias=False)
-        self.norm = StatNorm()
+        super().__init__(c_in, c_out, kernel, stride, act)
         self.gamma = nn.Parameter(torch.ones(NUM_STYLES, c_out))
         self.beta = nn.Parameter(torch.zeros(NUM_STYLES, c_out))
-        self.act = act
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        scale = (weights @ self.gamma)[:, :, None, None]  # weights: (N, 26)
-        shift = (weights @ self.beta)[:, :, None, None]
-        y = self.norm(self.conv(x)) * scale + shift
-        if self.act == "relu":
-            return torch.relu(y)
-        if self.act == "sigmoid":
-            return torch.sigmoid(y)
-        return y
+    def modulation(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return cond @ self.gamma, cond @ self.beta
 
 
-class MultiStyleNet(nn.Module):
+class MultiStyleNet(StyleNetBase):
     def __init__(self) -> None:
         super().__init__()
         self.contract = nn.ModuleList([
-            CondConv(3, 32, 9), CondConv(32, 32, 3, stride=2), CondConv(32, 32, 3, stride=2),
+            CondLayer(3, 32, 9), CondLayer(32, 32, 3, stride=2), CondLayer(32, 32, 3, stride=2),
         ])
         self.res = nn.ModuleList([
-            nn.ModuleList([CondConv(32, 32, 3), CondConv(32, 32, 3, act="none")])
+            nn.ModuleList([CondLayer(32, 32, 3), CondLayer(32, 32, 3, act="none")])
             for _ in range(6)
         ])
         self.expand = nn.ModuleList([
-            CondConv(32, 8, 3), CondConv(8, 4, 3), CondConv(4, 3, 9, act="sigmoid"),
+            CondLayer(32, 8, 3), CondLayer(8, 4, 3), CondLayer(4, 3, 9, act="sigmoid"),
         ])
 
-    def forward(self, image: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
-        """image (N,3,H,W) in 0..1; style_weights (26,) or (N,26) -> stylised (N,3,H,W)."""
-        w = style_weights.reshape(-1, NUM_STYLES).to(image.dtype)
-        x = image
-        for layer in self.contract:
-            x = layer(x, w)
-        for first, second in self.res:
-            x = x + second(first(x, w), w)
-        x = self.expand[0](upsample2(x), w)
-        x = self.expand[1](upsample2(x), w)
-        return self.expand[2](x, w)
+    def condition(self, style: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """style_weights (26,) or (N,26), a blend of the styles."""
+        return style.reshape(-1, NUM_STYLES).to(dtype)
 
 
 def state_from_onnx_names(tensors: dict) -> dict:
@@ -73,8 +55,7 @@ def state_from_onnx_names(tensors: dict) -> dict:
     for name, value in tensors.items():
         parts = name.split(".")
         prefix = ".".join(parts[:3] if parts[0] == "res" else parts[:2])
-        leaf = parts[-1]
-        key = {"w": "conv.conv.weight", "gamma": "gamma", "beta": "beta"}[leaf]
+        key = {"w": "conv.conv.weight", "gamma": "gamma", "beta": "beta"}[parts[-1]]
         state[f"{prefix}.{key}"] = value
     return state
 
