@@ -1,0 +1,91 @@
+"""``genart write`` and ``genart train-text``. No torch import here: it happens in handlers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+FORMS = ("auto", "wujue", "qijue", "wulv", "qilv", "quatrain", "couplet", "free")
+
+
+def register(subparsers) -> None:
+    write = subparsers.add_parser(
+        "write", help="write a poem in a given form (Chinese or English)",
+        description="Write a poem whose form is guaranteed by the decoder.")
+    write.add_argument("--model", default="tang", help="tang, english, or a trained NAME")
+    write.add_argument("--form", choices=FORMS, default="auto",
+                       help="wujue/qijue (5/7-character quatrain), wulv/qilv (regulated verse), "
+                            "quatrain, couplet, free; auto follows the model and the prompt")
+    write.add_argument("--acrostic", help="藏头诗: these characters begin the lines")
+    write.add_argument("--rhyme", action="store_true", help="even lines rhyme (Chinese); "
+                       "English quatrains and couplets always rhyme")
+    write.add_argument("--tones", action="store_true",
+                       help="Chinese: follow the level/oblique (平仄) pattern")
+    write.add_argument("--scheme", default="ABAB", help="quatrain rhyme scheme: AABB, ABAB, ABCB")
+    write.add_argument("--syllables", type=int, default=None,
+                       help="English syllables per line (default 8; 0 = free)")
+    write.add_argument("--lines", type=int, default=None, help="free verse: number of lines")
+    write.add_argument("--prompt", help="lines to continue (kept exactly); or @FILE")
+    write.add_argument("--seed", type=int, default=None)
+    write.add_argument("--temperature", type=float, default=0.8)
+    write.add_argument("--top-k", type=int, default=0)
+    write.add_argument("--top-p", type=float, default=0.95)
+    write.add_argument("--repeat-penalty", type=float, default=1.5,
+                       help="discourages repeating a line or a line's characters (1 = off)")
+    write.add_argument("--script", choices=("simplified", "traditional"), default=None)
+    write.set_defaults(handler=command_write)
+
+    train = subparsers.add_parser(
+        "train-text", help="train or fine-tune a poetry model on your texts",
+        description="Train a character model on a UTF-8 file or a folder of them "
+                    "(poems separated by blank lines), or on a shipped corpus.")
+    train.add_argument("source", nargs="?", help="FILE or FOLDER of UTF-8 texts")
+    train.add_argument("--corpus", choices=("tang", "english"),
+                       help="train on a shipped corpus instead (fetches the data)")
+    train.add_argument("--base", help="fine-tune this model: tang, english or NAME")
+    train.add_argument("--minutes", type=float, default=10.0)
+    train.add_argument("-o", "--output", required=True, help="model NAME (or a path stem)")
+    train.add_argument("--layers", type=int, default=4)
+    train.add_argument("--width", type=int, default=192)
+    train.add_argument("--context", type=int, default=128)
+    train.add_argument("--batch", type=int, default=16)
+    train.add_argument("--lr", type=float, default=2e-3)
+    train.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    train.add_argument("--max-steps", type=int, default=None, help=argparse.SUPPRESS)
+    train.add_argument("--checkpoint-every", type=float, default=120.0,
+                       help="seconds between resumable checkpoints")
+    train.set_defaults(handler=command_train)
+
+
+def command_write(args) -> int:
+    from genart_desktop.core.device import choose_device
+    from genart_desktop.text.engine import PoemRequest, PoetryEngine, read_prompt_arg
+
+    engine = PoetryEngine.load(args.model, choose_device())
+    request = PoemRequest(
+        form=args.form, prompt=read_prompt_arg(args.prompt), acrostic=args.acrostic or "",
+        rhyme=args.rhyme, tones=args.tones, scheme=args.scheme, syllables=args.syllables,
+        lines=args.lines, seed=args.seed, temperature=args.temperature, top_k=args.top_k,
+        top_p=args.top_p, repeat_penalty=args.repeat_penalty, script=args.script)
+    poem = engine.generate(request)
+    print(poem)
+    return 0
+
+
+def command_train(args) -> int:
+    from genart_desktop.core.jobs import console_job
+    from genart_desktop.text.train import TrainParams, train
+
+    if args.source and args.corpus:
+        from genart_desktop.core.errors import UserError
+        raise UserError("give either FILE/FOLDER or --corpus, not both")
+    params = TrainParams(
+        output=args.output, source=args.source, corpus=args.corpus, base=args.base,
+        minutes=args.minutes, layers=args.layers, width=args.width, context=args.context,
+        batch=args.batch, lr=args.lr, threads=args.threads, max_steps=args.max_steps,
+        checkpoint_every_s=args.checkpoint_every)
+    job = console_job("train-text ")
+    job._on_partial = lambda text: print(f"\nsample: {text!r}", file=sys.stderr)
+    card = train(params, job)
+    print(card)
+    return 0

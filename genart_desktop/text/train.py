@@ -1,0 +1,392 @@
+"""Training and fine-tuning the character models (``genart train-text``).
+
+One loop for every case: the shipped corpora (``--corpus tang|english``) and the user's
+files, from scratch or from a base model whose vocabulary is extended with the new
+characters. The learning rate follows the wall-clock budget (warm-up, then cosine), so
+"--minutes 40" means forty minutes whatever the machine. Every ``checkpoint_every_s`` the
+weights, the optimizer moments and the step count are saved next to the output
+(``.NAME.resume/``); running the same command again resumes from there.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from genart_desktop.core import paths
+from genart_desktop.core.checkpoints import (find_model, load_checkpoint, save_checkpoint,
+                                             write_json_atomic)
+from genart_desktop.core.errors import UserError
+from genart_desktop.core.jobs import Job
+from genart_desktop.text import corpora
+from genart_desktop.text.model import CharTransformer, ModelConfig
+from genart_desktop.text.vocab import BOS, EOS, UNK, Vocab
+
+KIND = "text-lm"
+SHIPPED_ALIASES = {"tang": "tang-poems", "english": "english-verse"}
+
+
+@dataclass
+class TrainParams:
+    output: str                       # a name (saved among the user's models) or a path stem
+    source: str | None = None         # FILE or FOLDER of the user's texts
+    corpus: str | None = None         # or a shipped corpus: "tang" or "english"
+    base: str | None = None           # fine-tune this model ("tang", "english" or a name)
+    minutes: float = 10.0
+    layers: int = 4
+    width: int = 192
+    heads: int = 6
+    context: int = 128
+    dropout: float = 0.0
+    batch: int = 16
+    lr: float = 2e-3
+    min_count: int = 3                # rarer characters become UNK (shipped corpora only)
+    seed: int = 0
+    threads: int | None = None
+    checkpoint_every_s: float = 120.0
+    sample_every_s: float = 60.0
+    max_steps: int | None = None      # for tests: stop after this many steps
+    command: str = field(default_factory=lambda: " ".join(shlex.quote(a) for a in sys.argv))
+
+
+def output_stem(output: str) -> Path:
+    if "/" in output or os.sep in output:
+        return Path(output).expanduser().with_suffix("") if output.endswith(".json") else Path(output).expanduser()
+    if not output or output.startswith("."):
+        raise UserError(f"{output!r} is not a usable model name")
+    return paths.user_models_dir() / output
+
+
+# --- data ------------------------------------------------------------------------------
+
+class TokenStream:
+    """Documents as one id array: BOS doc EOS BOS doc EOS ...
+
+    Windows start at a document start, at a line start whose preceding newline is read
+    as BOS (``bos_at_lines``, for verse streams without poem boundaries), or anywhere.
+    """
+
+    def __init__(self, documents: list[str], vocab: Vocab, bos_at_lines: bool) -> None:
+        pieces: list[np.ndarray] = []
+        for doc in documents:
+            pieces.append(np.array([BOS] + vocab.encode(doc) + [EOS], dtype=np.int64))
+        self.ids = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        newline = vocab.id("\n")
+        self.starts = np.flatnonzero(self.ids == BOS)
+        if bos_at_lines and newline != UNK:
+            self.starts = np.flatnonzero((self.ids == BOS) | (self.ids == newline))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def batch(self, rng: np.random.Generator, size: int, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+        limit = len(self.ids) - context - 1
+        if limit <= 0:
+            raise UserError("too little text to train on (shorter than one context window)")
+        anchored = self.starts[self.starts < limit]
+        rows = []
+        for index in range(size):
+            if index % 2 == 0 and len(anchored):
+                start = int(rng.choice(anchored))
+                window = self.ids[start: start + context + 1].copy()
+                window[0] = BOS
+            else:
+                start = int(rng.integers(0, limit))
+                window = self.ids[start: start + context + 1]
+            rows.append(window)
+        block = torch.from_numpy(np.stack(rows))
+        return block[:, :-1], block[:, 1:]
+
+
+@torch.no_grad()
+def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | None = None,
+                 batch: int = 16) -> float:
+    """Bits per character over a held-out stream: sliding windows with half-context
+    overlap so each scored character sees at least half a context. BOS/EOS targets are
+    not scored; out-of-vocabulary characters are scored as UNK."""
+    model.eval()
+    context = model.config.context
+    ids = stream.ids if max_tokens is None else stream.ids[:max_tokens]
+    if len(ids) < 2:
+        return float("nan")
+    half = context // 2
+    windows, first_scored = [], []
+    start = 0
+    while True:
+        chunk = ids[start: start + context + 1]
+        windows.append(chunk)
+        first_scored.append(0 if start == 0 else half)
+        if start + context + 1 >= len(ids):
+            break
+        start += half
+    total_nats, total_chars = 0.0, 0
+    for i in range(0, len(windows), batch):
+        group = windows[i: i + batch]
+        width = max(len(w) for w in group)
+        block = np.full((len(group), width), -1, dtype=np.int64)
+        for row, w in enumerate(group):
+            block[row, : len(w)] = w
+        block = torch.from_numpy(block)
+        inputs, targets = block[:, :-1].clamp(min=0), block[:, 1:].clone()
+        for row, skip in enumerate(first_scored[i: i + batch]):
+            targets[row, :skip] = -1
+        targets[(targets == BOS) | (targets == EOS)] = -1
+        logits = model(inputs)
+        nats = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                               ignore_index=-1, reduction="sum")
+        total_nats += float(nats)
+        total_chars += int((targets >= 0).sum())
+    model.train()
+    return total_nats / max(total_chars, 1) / math.log(2)
+
+
+# --- the loop --------------------------------------------------------------------------
+
+def load_corpus(params: TrainParams) -> corpora.Corpus:
+    if params.corpus:
+        if params.corpus == "tang":
+            return corpora.tang_corpus()
+        if params.corpus == "english":
+            return corpora.english_corpus()
+        raise UserError(f"unknown corpus {params.corpus!r} (tang or english)")
+    if not params.source:
+        raise UserError("give a FILE or FOLDER of texts, or --corpus tang|english")
+    return corpora.user_corpus(params.source)
+
+
+def load_lm(name: str, device="cpu") -> tuple[CharTransformer, Vocab, dict]:
+    """A text model by name ("tang", "english", a user model) or path, ready to run."""
+    info = find_model(SHIPPED_ALIASES.get(name, name), kind_prefix=KIND)
+    tensors, card = load_checkpoint(info, device)
+    config = ModelConfig.from_card(card["architecture"])
+    model = CharTransformer(config)
+    model.load_state_dict(tensors)
+    model.to(device).eval()
+    return model, Vocab.from_card(card["vocab"]), card
+
+
+def train(params: TrainParams, job: Job) -> Path:
+    """Train or fine-tune; returns the card path. Samples go to ``job.partial(str)``."""
+    if params.threads:
+        torch.set_num_threads(params.threads)
+    stem = output_stem(params.output)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    resume_dir = stem.parent / f".{stem.name}.resume"
+    corpus = load_corpus(params)
+    job.progress(0.0, f"{corpus.train_chars:,} training characters")
+
+    base_card = None
+    if resume_dir.joinpath("state.json").exists():
+        model, vocab, state_card = _load_resume(resume_dir)
+        base_card = state_card.get("base_card")
+        resumed = state_card["progress"]
+        job.progress(0.0, f"resuming at step {resumed['step']}")
+    elif params.base:
+        model, vocab, base_card = load_lm(params.base)
+        vocab = vocab.extended(corpus.train)
+        model.resize_vocab(len(vocab))
+        resumed = None
+    else:
+        min_count = params.min_count if params.corpus else 1
+        vocab = Vocab.build(corpus.train, min_count=min_count)
+        config = ModelConfig(len(vocab), params.context, params.layers, params.width,
+                             params.heads, params.dropout)
+        torch.manual_seed(params.seed)
+        model = CharTransformer(config)
+        resumed = None
+    model.train()
+    config = model.config
+    bos_at_lines = params.corpus == "english"
+    train_stream = TokenStream(corpus.train, vocab, bos_at_lines)
+    held_stream = TokenStream(corpus.held_out, vocab, bos_at_lines)
+    if len(train_stream) <= config.context + 1:  # short user texts: shrink the window
+        raise UserError(f"{params.source}: too little text ({corpus.train_chars} characters) "
+                        f"for a {config.context}-character context; give at least "
+                        f"{config.context * 2} characters")
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, betas=(0.9, 0.98),
+                                  weight_decay=0.05)
+    step, elapsed_before = 0, 0.0
+    rng = np.random.default_rng(params.seed)
+    if resumed is not None:
+        _restore_optimizer(optimizer, model, resume_dir)
+        step, elapsed_before = resumed["step"], resumed["elapsed_s"]
+        rng = np.random.default_rng(params.seed + step)
+    budget = params.minutes * 60.0
+    started = time.monotonic()
+    last_checkpoint = last_sample = started
+    warmup = 100 if params.base is None else 20
+    losses: list[float] = []
+    while True:
+        elapsed = elapsed_before + time.monotonic() - started
+        if elapsed >= budget or (params.max_steps is not None and step >= params.max_steps):
+            break
+        job.check()
+        fraction = min(elapsed / budget, 1.0)
+        lr = params.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * fraction)))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        inputs, targets = train_stream.batch(rng, params.batch, config.context)
+        logits = model(inputs)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        losses.append(loss.item() / math.log(2))
+        now = time.monotonic()
+        if step % 10 == 0:
+            recent = sum(losses[-50:]) / len(losses[-50:])
+            job.progress(fraction, f"step {step}, training {recent:.3f} bits/char")
+        if now - last_sample >= params.sample_every_s:
+            last_sample = now
+            job.partial(sample_text(model, vocab, 80, seed=step))
+        if now - last_checkpoint >= params.checkpoint_every_s:
+            last_checkpoint = now
+            _save_resume(resume_dir, model, vocab, optimizer, step,
+                         elapsed_before + now - started, base_card)
+    wall = elapsed_before + time.monotonic() - started
+    job.progress(0.99, "measuring held-out bits per character")
+    bpc = evaluate_bpc(model, held_stream)
+    card = {
+        "name": stem.name,
+        "kind": KIND,
+        "license": base_card.get("license", "MIT") if base_card else (
+            "MIT" if params.corpus else "same as your texts"),
+        "credit": _credit(corpus, base_card),
+        "architecture": config.to_card() | {"parameters": model.parameter_count()},
+        "vocab": vocab.to_card(),
+        "language": _language(corpus, base_card),
+        "script": "traditional" if params.corpus == "tang" else (
+            base_card.get("script") if base_card else None),
+        "data": corpus.description | {"train_chars": corpus.train_chars,
+                                      "held_out_chars": sum(len(t) for t in corpus.held_out)},
+        "training": {
+            "command": params.command,
+            "params": {k: v for k, v in asdict(params).items() if k != "command"},
+            "base": base_card.get("name") if base_card else None,
+            "wall_time_s": round(wall, 1), "steps": step,
+            "tokens_seen": step * params.batch * config.context,
+            "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} thread(s), "
+                        f"{os.cpu_count()} cores (shared with other jobs)",
+            "final_training_bpc": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4),
+        },
+        "metrics": {"held_out_bpc": round(bpc, 4),
+                    "held_out_note": "bits per character over held-out text (newlines count, "
+                                     "BOS/EOS do not; out-of-vocabulary characters scored as UNK)"},
+    }
+    if card["language"] == "en":  # the words the English decoder may use (see english.py)
+        from genart_desktop.text.english import corpus_words
+
+        words = set(corpus_words(corpus.train)) | set((base_card or {}).get("words", "").split())
+        card["words"] = " ".join(sorted(words))
+    model.eval()
+    card_path = save_checkpoint(stem, dict(model.state_dict()), card)
+    _remove_resume(resume_dir)
+    job.progress(1.0, f"done: held-out {bpc:.3f} bits/char, saved {card_path}")
+    return card_path
+
+
+def _language(corpus: corpora.Corpus, base_card: dict | None) -> str:
+    if base_card:
+        return base_card.get("language", "en")
+    if corpus.name == "tang":
+        return "zh"
+    if corpus.name == "english":
+        return "en"
+    return "zh" if corpora.chinese_share("".join(corpus.train[:50])) > 0.5 else "en"
+
+
+def _credit(corpus: corpora.Corpus, base_card: dict | None) -> str:
+    data = corpus.description.get("attribution") or corpus.description.get("source", "")
+    if base_card:
+        return f"fine-tuned from {base_card.get('name')} ({base_card.get('credit', '')}) on {data}"
+    return f"GenArt Desktop character model trained on {data}"
+
+
+# --- resumable state -------------------------------------------------------------------
+
+def _save_resume(folder: Path, model, vocab, optimizer, step, elapsed, base_card) -> None:
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    names = dict(model.named_parameters())
+    for name, parameter in names.items():
+        state = optimizer.state.get(parameter)
+        if state:
+            tensors[f"adam_m.{name}"] = state["exp_avg"]
+            tensors[f"adam_v.{name}"] = state["exp_avg_sq"]
+    card = {"name": folder.name, "kind": "text-lm-resume", "architecture": model.config.to_card(),
+            "vocab": vocab.to_card(), "base_card": base_card,
+            "progress": {"step": step, "elapsed_s": elapsed}}
+    folder.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(folder / "state", tensors, card)
+
+
+def _load_resume(folder: Path):
+    from genart_desktop.core.checkpoints import ModelInfo
+
+    info = ModelInfo(folder.name, folder / "state.safetensors", folder / "state.json",
+                     __import__("json").loads((folder / "state.json").read_text("utf-8")), False)
+    tensors, card = load_checkpoint(info)
+    model = CharTransformer(ModelConfig.from_card(card["architecture"]))
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    model._resume_tensors = tensors  # read by _restore_optimizer
+    return model, Vocab.from_card(card["vocab"]), card
+
+
+def _restore_optimizer(optimizer, model, folder: Path) -> None:
+    tensors = getattr(model, "_resume_tensors", {})
+    step = torch.tensor(float(__import__("json").loads(
+        (folder / "state.json").read_text("utf-8"))["progress"]["step"]))
+    for name, parameter in model.named_parameters():
+        if f"adam_m.{name}" in tensors:
+            optimizer.state[parameter] = {"step": step.clone(),
+                                          "exp_avg": tensors[f"adam_m.{name}"].clone(),
+                                          "exp_avg_sq": tensors[f"adam_v.{name}"].clone()}
+    del model._resume_tensors
+
+
+def _remove_resume(folder: Path) -> None:
+    for file in folder.glob("*"):
+        file.unlink()
+    if folder.exists():
+        folder.rmdir()
+
+
+@torch.no_grad()
+def sample_text(model: CharTransformer, vocab: Vocab, length: int, seed: int = 0,
+                temperature: float = 0.8) -> str:
+    """An unconstrained sample from BOS, shown while training."""
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    caches = model.new_caches()
+    token, out = BOS, []
+    for position in range(min(length, model.config.context)):
+        logits = model(torch.tensor([[token]]), caches, start=position)[0, -1]
+        logits[BOS] = logits[UNK] = -float("inf")
+        token = int(torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator))
+        if token == EOS:
+            break
+        out.append(vocab.char(token))
+    model.train(was_training)
+    return "".join(out)
+
+
+def write_card_metrics(card_path: Path, extra: dict) -> None:
+    """Add measured figures (the baseline) to a card without touching the weights."""
+    import json
+
+    card = json.loads(card_path.read_text("utf-8"))
+    card.setdefault("metrics", {}).update(extra)
+    write_json_atomic(card_path, card)
