@@ -147,7 +147,7 @@ class StyleEngine:
         if request.strength == 0.0:
             job.progress(1.0, "strength 0: the picture is unchanged")
             return _join(rgb.copy(), alpha)
-        pictures = [(_load_picture(picture), float(weight)) for picture, weight in request.pictures]
+        pictures = [(load_style_picture(picture), float(weight)) for picture, weight in request.pictures]
         original = rgb.astype(np.float32) / 255.0
         job.progress(0.0, "loading the style networks")
         if mode == "quality":
@@ -307,8 +307,8 @@ def _fit(rgb: np.ndarray, alpha: np.ndarray | None, cap: int | None, min_side: i
     return rgb, alpha
 
 
-def _load_picture(picture: PictureLike) -> np.ndarray:
-    """A style picture as RGB uint8 (alpha composited on white)."""
+def load_style_picture(picture: PictureLike) -> np.ndarray:
+    """A style picture as RGB uint8 (alpha composited on white); bad ones named."""
     if isinstance(picture, (str, Path)):
         loaded = load_image(picture)
         if loaded.mode == "RGBA":
