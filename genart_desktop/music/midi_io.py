@@ -1,0 +1,188 @@
+"""MIDI files in and out (pretty_midi), with the checks a user's file needs.
+
+Reading: type 0 and 1, any tempo map; drum tracks ignored; each remaining instrument
+(pretty_midi splits a type-0 file by channel and program) is a part. Parts become
+voices by average pitch, highest first. More than four parts are reduced to four by
+one stated rule: keep the highest and the lowest part and, between them, the two with
+the most notes; the others are dropped and named in a message.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+import warnings
+from pathlib import Path
+
+from genart_desktop.core.errors import UserError
+from genart_desktop.music.score import (VOICE_NAMES, VOICES, Key, Note, Score, TempoChange)
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NOTES = 5000            # a chorale has about 250; the piano roll edits four lines
+MAX_BEATS = 4000            # about 30 minutes at 130 bpm
+MIN_BPM, MAX_BPM = 10.0, 1000.0
+# Voices given to 1, 2, 3 parts (highest first): a single line is the soprano, two
+# lines are the outer voices.
+VOICES_FOR_PARTS = {1: (0,), 2: (0, 3), 3: (0, 1, 3), 4: (0, 1, 2, 3)}
+
+
+def read_midi(path: str | os.PathLike[str]) -> tuple[Score, list[str]]:
+    """A Score and the messages the user should see (dropped parts, ignored drums)."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UserError(f"{name}: cannot read the file ({error.strerror or error})") from None
+    if size > MAX_FILE_BYTES:
+        raise UserError(f"{name}: {size / 2**20:.1f} MB is too large for a MIDI score "
+                        f"(at most {MAX_FILE_BYTES // 2**20} MB)")
+    data = path.read_bytes()
+    return read_midi_bytes(data, name)
+
+
+def read_midi_bytes(data: bytes, name: str = "MIDI data") -> tuple[Score, list[str]]:
+    import pretty_midi
+
+    if not data.startswith(b"MThd"):
+        raise UserError(f"{name}: not a MIDI file (no 'MThd' header)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            midi = pretty_midi.PrettyMIDI(io.BytesIO(data))
+    except Exception as error:  # noqa: BLE001 - mido/pretty_midi raise many types on bad data
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(f"{name}: the MIDI data is broken or truncated ({reason})") from None
+
+    messages: list[str] = []
+    tempo_changes = _tempo_map(midi, name)
+    drums = [i for i in midi.instruments if i.is_drum and i.notes]
+    parts = [i for i in midi.instruments if not i.is_drum and i.notes]
+    if drums:
+        messages.append(f"{name}: ignored {len(drums)} drum track(s)")
+    if not parts:
+        if drums:
+            raise UserError(f"{name}: holds only drums; a score needs pitched notes")
+        raise UserError(f"{name}: holds no notes")
+    total = sum(len(p.notes) for p in parts)
+    if total > MAX_NOTES:
+        raise UserError(f"{name}: {total} notes is more than a four-voice score can edit "
+                        f"(at most {MAX_NOTES})")
+
+    def beat(seconds: float) -> float:
+        return midi.time_to_tick(seconds) / midi.resolution
+
+    parts.sort(key=lambda p: -sum(n.pitch for n in p.notes) / len(p.notes))
+    if len(parts) > VOICES:
+        kept = _reduce_parts(parts)
+        dropped = [p for p in parts if p not in kept]
+        messages.append(
+            f"{name}: {len(parts)} parts reduced to 4 (kept the highest and lowest parts and "
+            f"the two inner parts with the most notes; dropped "
+            f"{', '.join(_part_name(p) for p in dropped)})")
+        parts = kept
+    notes: list[Note] = []
+    for part, voice in zip(parts, VOICES_FOR_PARTS[len(parts)]):
+        for n in part.notes:
+            start, end = float(beat(n.start)), float(beat(n.end))
+            if end - start <= 0:
+                continue
+            notes.append(Note(int(n.pitch), start, end - start, int(n.velocity), voice))
+    if not notes:
+        raise UserError(f"{name}: holds no notes with a duration")
+    score = Score(notes=notes, tempo_changes=tempo_changes, title=Path(name).stem)
+    if score.end_beat > MAX_BEATS:
+        raise UserError(f"{name}: {score.end_beat:.0f} beats long; at most {MAX_BEATS}")
+    if midi.key_signature_changes:
+        score.key = Key.from_midi_key_number(midi.key_signature_changes[0].key_number)
+    if midi.time_signature_changes:
+        signature = midi.time_signature_changes[0]
+        if signature.numerator > 0 and signature.denominator > 0:
+            score.time_signature = (int(signature.numerator), int(signature.denominator))
+    programs = list(score.programs)
+    for part, voice in zip(parts, VOICES_FOR_PARTS[len(parts)]):
+        programs[voice] = int(part.program)
+    score.programs = tuple(programs)
+    return score, messages
+
+
+def _tempo_map(midi, name: str) -> list[TempoChange]:
+    times, tempi = midi.get_tempo_changes()
+    changes = []
+    for seconds, bpm in zip(times, tempi):
+        if not math.isfinite(bpm) or not MIN_BPM <= bpm <= MAX_BPM:
+            raise UserError(f"{name}: tempo {bpm:.4g} bpm is outside {MIN_BPM:.0f}..{MAX_BPM:.0f} bpm")
+        beat = float(midi.time_to_tick(seconds) / midi.resolution)
+        bpm = round(float(bpm), 3)   # MIDI stores whole microseconds per beat
+        if changes and abs(changes[-1].beat - beat) < 1e-9:
+            changes[-1] = TempoChange(beat, bpm)
+        else:
+            changes.append(TempoChange(beat, bpm))
+    return changes or [TempoChange(0.0, 120.0)]
+
+
+def _reduce_parts(parts_high_to_low: list) -> list:
+    highest, lowest = parts_high_to_low[0], parts_high_to_low[-1]
+    inner = sorted(parts_high_to_low[1:-1], key=lambda p: -len(p.notes))[:2]
+    inner.sort(key=parts_high_to_low.index)   # keep high-to-low order
+    return [highest, *inner, lowest]
+
+
+def _part_name(instrument) -> str:
+    import pretty_midi
+
+    return instrument.name.strip() or pretty_midi.program_to_instrument_name(instrument.program)
+
+
+def score_to_pretty_midi(score: Score, resolution: int = 480):
+    """A PrettyMIDI with one named instrument per voice, the tempo map, key and meter."""
+    import pretty_midi
+
+    midi = pretty_midi.PrettyMIDI(resolution=resolution, initial_tempo=score.tempo)
+    # pretty_midi keeps its tempo map in _tick_scales (seconds per tick from a tick on);
+    # write() turns each entry into a set-tempo event, so tempo changes survive.
+    midi._tick_scales = [
+        (int(round(change.beat * resolution)), 60.0 / (change.bpm * resolution))
+        for change in score.tempo_changes
+    ]
+    end_tick = int(math.ceil((score.end_beat + 1) * resolution))
+    midi._update_tick_to_time(end_tick)
+    numerator, denominator = score.time_signature
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(numerator, denominator, 0.0))
+    if score.key is not None:
+        midi.key_signature_changes.append(
+            pretty_midi.KeySignature(score.key.to_midi_key_number(), 0.0))
+
+    def seconds(beat: float) -> float:
+        return midi.tick_to_time(int(round(beat * resolution)))
+
+    for voice in range(VOICES):
+        voice_notes = score.voice_notes(voice)
+        if not voice_notes:
+            continue
+        instrument = pretty_midi.Instrument(program=score.programs[voice], name=VOICE_NAMES[voice])
+        for note in voice_notes:
+            instrument.notes.append(pretty_midi.Note(
+                velocity=int(min(127, max(1, note.velocity))), pitch=int(note.pitch),
+                start=seconds(note.start), end=seconds(note.end)))
+        midi.instruments.append(instrument)
+    return midi
+
+
+def write_midi(score: Score, path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if not score.notes:
+        raise UserError(f"{path.name}: the score has no notes to write")
+    midi = score_to_pretty_midi(score)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        midi.write(str(path))
+    except ValueError as error:   # mido refuses values MIDI cannot hold (e.g. tempo < 3.6 bpm)
+        raise UserError(f"{path.name}: the score cannot be stored as MIDI ({error})") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot write ({error.strerror or error})") from None
+    return path

@@ -1,0 +1,251 @@
+"""Training the chorale network: ``train(params, job)``, used by ``genart train-music``.
+
+Random crops of the training chorales, each transposed by a random interval that keeps
+it on the model's pitch axis; random masks of several shapes (scattered cells, whole
+voices, a time suffix, a region, everything) so one net learns every conditional the
+sampler will ask for. Time-budgeted, with a periodic checkpoint it can resume from.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from genart_desktop.core import paths
+from genart_desktop.core.checkpoints import save_checkpoint
+from genart_desktop.core.device import choose_device, describe
+from genart_desktop.core.jobs import Job
+from genart_desktop.music import chorales
+from genart_desktop.music.network import VOICES, ChoraleNet, NetConfig, masked_loss
+
+log = logging.getLogger(__name__)
+TRANSPOSITIONS = range(-6, 7)
+KIND = "music-coconet"
+
+
+@dataclass
+class TrainParams:
+    output: str                      # a model name (user folder) or a path stem
+    minutes: float = 40.0
+    crop_frames: int = 64
+    batch_size: int = 16
+    learning_rate: float = 2e-3
+    checkpoint_every_s: float = 120.0
+    seed: int = 0
+    threads: int | None = None       # torch threads; None keeps torch's default
+    resume: bool = True
+    command: str = ""                # the exact command, for the card
+    net: NetConfig = field(default_factory=NetConfig)
+
+
+def output_stem(output: str) -> Path:
+    """``NAME`` -> the user's model folder; anything with a folder in it is a path."""
+    if os.sep in output or "/" in output:
+        path = Path(output)
+        return path.with_suffix("") if path.suffix in (".json", ".safetensors") else path
+    return paths.user_models_dir() / output
+
+
+class CropSampler:
+    """Random transposed crops of the training rolls, as pitch-index arrays."""
+
+    def __init__(self, rolls: list[np.ndarray], config: NetConfig, crop: int, seed: int):
+        self.rolls = [r for r in rolls if r.shape[1] >= crop]
+        self.config, self.crop = config, crop
+        self.rng = np.random.default_rng(seed)
+        weights = np.array([r.shape[1] - crop + 1 for r in self.rolls], dtype=float)
+        self.weights = weights / weights.sum()
+
+    def batch(self, size: int) -> np.ndarray:
+        out = np.empty((size, VOICES, self.crop), dtype=np.int64)
+        top = self.config.min_pitch + self.config.num_pitches - 1
+        for i in range(size):
+            roll = self.rolls[self.rng.choice(len(self.rolls), p=self.weights)]
+            start = self.rng.integers(0, roll.shape[1] - self.crop + 1)
+            crop = roll[:, start:start + self.crop].astype(np.int64)
+            sounding = crop[crop >= 0]
+            low, high = (sounding.min(), sounding.max()) if sounding.size else (60, 60)
+            shifts = [s for s in TRANSPOSITIONS
+                      if low + s >= self.config.min_pitch and high + s <= top]
+            shift = self.rng.choice(shifts) if shifts else 0
+            out[i] = self.config.to_indices(np.where(crop >= 0, crop + shift, -1))
+        return out
+
+
+def random_masks(rng: np.random.Generator, size: int, frames: int) -> np.ndarray:
+    """1 = unknown. A mix of the shapes the four sampling requests produce."""
+    masks = np.zeros((size, VOICES, frames), dtype=np.float32)
+    for i in range(size):
+        kind = rng.random()
+        if kind < 0.5:       # scattered cells at a random rate: Gibbs steps, orderless NADE
+            masks[i] = rng.random((VOICES, frames)) < rng.random()
+        elif kind < 0.65:    # whole voices: harmonize (the three lower ones) and others
+            voices = rng.random(VOICES) < 0.5
+            if rng.random() < 0.5:
+                voices = np.array([False, True, True, True])
+            masks[i, voices] = 1
+        elif kind < 0.8:     # a time suffix: continue
+            masks[i, :, rng.integers(1, frames):] = 1
+        elif kind < 0.9:     # a region of some voices: regenerate
+            a, b = sorted(rng.integers(0, frames + 1, size=2))
+            voices = rng.random(VOICES) < 0.6
+            masks[i, voices, a:max(b, a + 1)] = 1
+        else:                # everything: generate from nothing
+            masks[i] = 1
+        if masks[i].sum() == 0:
+            masks[i, rng.integers(VOICES), rng.integers(frames)] = 1
+    return masks
+
+
+def train(params: TrainParams, job: Job) -> Path:
+    """Train (or resume) and write NAME.safetensors + NAME.json; returns the card path."""
+    if params.threads:
+        torch.set_num_threads(params.threads)
+    torch.manual_seed(params.seed)
+    device = choose_device()
+    stem = output_stem(params.output)
+    resume_path = paths.cache_dir() / "music" / f"resume-{stem.name}.safetensors"
+
+    job.progress(0.0, "loading the chorales")
+    all_chorales = chorales.load_chorales(job)
+    train_set, held_out = chorales.split(all_chorales)
+    held_out_numbers = [c.number for c in held_out]
+    config = params.net
+    sampler = CropSampler([c.roll for c in train_set], config, params.crop_frames, params.seed)
+    rng = np.random.default_rng(params.seed + 1)
+    valid = _validation_batch(held_out, config, params.crop_frames)
+
+    net = ChoraleNet(config).to(device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=params.learning_rate)
+    step, elapsed_before = 0, 0.0
+    if params.resume and resume_path.exists():
+        step, elapsed_before = _load_resume(resume_path, net, optimizer)
+        log.info("resuming %s at step %d (%.0f s done)", stem.name, step, elapsed_before)
+    budget = params.minutes * 60.0
+    start = time.monotonic()
+    last_save = start
+    running = None
+
+    def elapsed() -> float:
+        return elapsed_before + time.monotonic() - start
+
+    while elapsed() < budget:
+        job.check()
+        # Cosine decay over the time budget, so a resumed run continues the same curve.
+        lr = params.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * elapsed() / budget)))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        net.train()
+        roll = torch.from_numpy(sampler.batch(params.batch_size)).to(device)
+        mask = torch.from_numpy(random_masks(rng, params.batch_size, params.crop_frames)).to(device)
+        loss = masked_loss(net(roll, mask), roll, mask)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        job.progress(elapsed() / budget, f"step {step}, loss {running:.3f}")
+        if time.monotonic() - last_save > params.checkpoint_every_s:
+            valid_loss = _validate(net, valid, device)
+            log.info("step %d loss %.4f held-out masked loss %.4f", step, running, valid_loss)
+            print(f"[train-music] {elapsed():.0f}s step {step} crops {step * params.batch_size} "
+                  f"loss {running:.4f} held-out {valid_loss:.4f}", file=sys.stderr, flush=True)
+            _save(stem, net, params, step, elapsed(), device, valid_loss, final=False,
+                  held_out_numbers=held_out_numbers)
+            _save_resume(resume_path, net, optimizer, step, elapsed())
+            last_save = time.monotonic()
+
+    valid_loss = _validate(net, valid, device)
+    card_path = _save(stem, net, params, step, elapsed(), device, valid_loss, final=True,
+                      held_out_numbers=held_out_numbers)
+    _save_resume(resume_path, net, optimizer, step, elapsed())
+    job.progress(1.0, f"done: {step} steps, held-out masked loss {valid_loss:.3f}")
+    return card_path
+
+
+def _validation_batch(held_out, config: NetConfig, crop: int):
+    """Fixed crops and masks from the held-out chorales, for a comparable figure."""
+    sampler = CropSampler([c.roll for c in held_out], config, crop, seed=1234)
+    rolls = sampler.batch(128)
+    masks = random_masks(np.random.default_rng(4321), 128, crop)
+    return torch.from_numpy(rolls), torch.from_numpy(masks)
+
+
+@torch.no_grad()
+def _validate(net: ChoraleNet, valid, device) -> float:
+    net.eval()
+    rolls, masks = valid
+    total, count = 0.0, 0.0
+    for i in range(0, len(rolls), 32):
+        r, m = rolls[i:i + 32].to(device), masks[i:i + 32].to(device)
+        total += masked_loss(net(r, m), r, m).item() * m.sum().item()
+        count += m.sum().item()
+    return total / count
+
+
+def _save(stem: Path, net, params: TrainParams, step: int, seconds: float, device,
+          valid_loss: float, final: bool, held_out_numbers: list[int]) -> Path:
+    from genart_desktop.music.model import model_card
+
+    card = model_card(
+        name=stem.name, config=params.net,
+        training={
+            "command": params.command or "genart train-music",
+            "wall_time_s": round(seconds, 1), "steps": step,
+            "crops_seen": step * params.batch_size, "crop_frames": params.crop_frames,
+            "batch_size": params.batch_size, "learning_rate": params.learning_rate,
+            "optimizer": "Adam, cosine decay over the time budget",
+            "transpositions": [TRANSPOSITIONS.start, TRANSPOSITIONS.stop - 1],
+            "hardware": f"{describe(device)}, {platform.processor() or platform.machine()}",
+            "threads": torch.get_num_threads(), "finished": final,
+        },
+        metrics={"heldout_masked_ce_nats": round(valid_loss, 4)},
+        held_out=held_out_numbers,
+    )
+    state = {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
+    return save_checkpoint(stem, state, card)
+
+
+def _save_resume(path: Path, net, optimizer, step: int, seconds: float) -> None:
+    from safetensors.torch import save_file
+
+    tensors = {f"net.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for index, param in enumerate(params):
+        state = optimizer.state.get(param)
+        if not state:
+            continue
+        for key in ("exp_avg", "exp_avg_sq"):
+            tensors[f"adam.{index}.{key}"] = state[key].detach().cpu().contiguous()
+        tensors[f"adam.{index}.step"] = torch.as_tensor(state["step"]).float().reshape(1)
+    tensors["progress"] = torch.tensor([float(step), seconds], dtype=torch.float64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp))
+    os.replace(tmp, path)
+
+
+def _load_resume(path: Path, net, optimizer) -> tuple[int, float]:
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path))
+    net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for index, param in enumerate(params):
+        if f"adam.{index}.exp_avg" in tensors:
+            optimizer.state[param] = {
+                "step": tensors[f"adam.{index}.step"].reshape(()),
+                "exp_avg": tensors[f"adam.{index}.exp_avg"].to(param.device),
+                "exp_avg_sq": tensors[f"adam.{index}.exp_avg_sq"].to(param.device),
+            }
+    step, seconds = tensors["progress"].tolist()
+    return int(step), float(seconds)

@@ -1,0 +1,91 @@
+"""Every broken file gives one clear line and a non-zero exit, never a traceback."""
+
+import mido
+import numpy as np
+import pretty_midi
+import pytest
+
+from genart_desktop import cli
+from genart_desktop.core.errors import UserError
+from genart_desktop.music.engine import harmonize
+from genart_desktop.music.midi_io import read_midi
+from genart_desktop.music.score import Note, Score
+
+
+def _write(midi: pretty_midi.PrettyMIDI, path):
+    midi.write(str(path))
+    return path
+
+
+def _melody(path, tempo=120.0, count=16):
+    midi = pretty_midi.PrettyMIDI(initial_tempo=tempo)
+    part = pretty_midi.Instrument(0)
+    step = 60.0 / tempo / 2
+    part.notes = [pretty_midi.Note(80, 60 + k % 12, k * step, (k + 1) * step) for k in range(count)]
+    midi.instruments.append(part)
+    return _write(midi, path)
+
+
+def _bad_files(tmp_path):
+    good = _melody(tmp_path / "good.mid").read_bytes()
+    (tmp_path / "truncated.mid").write_bytes(good[: len(good) // 2])
+    rng = np.random.default_rng(0)
+    (tmp_path / "garbage.mid").write_bytes(b"MThd" + rng.integers(0, 256, 300, dtype=np.uint8).tobytes())
+    (tmp_path / "text.mid").write_bytes(b"this is not music")
+    empty = pretty_midi.PrettyMIDI()
+    empty.instruments.append(pretty_midi.Instrument(0))
+    _write(empty, tmp_path / "empty.mid")
+    drums = pretty_midi.PrettyMIDI()
+    kit = pretty_midi.Instrument(0, is_drum=True)
+    kit.notes = [pretty_midi.Note(100, 36, k * 0.25, k * 0.25 + 0.1) for k in range(32)]
+    drums.instruments.append(kit)
+    _write(drums, tmp_path / "drums.mid")
+    huge = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(0)
+    piano.notes = [pretty_midi.Note(80, 48 + k % 36, k * 0.05, k * 0.05 + 0.05) for k in range(10_000)]
+    huge.instruments.append(piano)
+    _write(huge, tmp_path / "huge.mid")
+    _melody(tmp_path / "fast.mid", tempo=3000.0)
+    _melody(tmp_path / "slow.mid", tempo=5.0)
+    return {
+        "truncated.mid": "broken or truncated",
+        "garbage.mid": "broken or truncated",
+        "text.mid": "not a MIDI file",
+        "empty.mid": "holds no notes",
+        "drums.mid": "only drums",
+        "huge.mid": "10000 notes",
+        "fast.mid": "tempo 3000 bpm",
+        "slow.mid": "tempo 5 bpm",
+        "missing.mid": "cannot read the file",
+    }
+
+
+def test_each_bad_file_has_its_message(tmp_path):
+    for name, expected in _bad_files(tmp_path).items():
+        with pytest.raises(UserError) as error:
+            read_midi(tmp_path / name)
+        message = str(error.value)
+        assert expected in message and name in message, (name, message)
+        assert "\n" not in message
+
+
+def test_compose_prints_one_line_and_exits_nonzero(tmp_path, capsys):
+    _bad_files(tmp_path)
+    for name in ("truncated.mid", "drums.mid", "huge.mid", "fast.mid"):
+        status = cli.main(["compose", "--mode", "harmonize", "--in", str(tmp_path / name),
+                           "-o", str(tmp_path / "out.mid")])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert status == 1
+        assert len(err) == 1 and err[0].startswith("genart: error: ") and name in err[0]
+    assert not (tmp_path / "out.mid").exists()
+
+
+def test_harmonize_refuses_an_empty_melody(tiny_model):
+    only_bass = Score(notes=[Note(48, 0.0, 4.0, 80, 3)])
+    with pytest.raises(UserError, match="needs a melody"):
+        harmonize(tiny_model, only_bass)
+
+
+def test_continue_and_harmonize_need_an_input(tmp_path, capsys):
+    status = cli.main(["compose", "--mode", "continue", "-o", str(tmp_path / "x.mid")])
+    assert status == 1 and "--in" in capsys.readouterr().err
