@@ -1,0 +1,53 @@
+"""Principal directions of a latent space, for the sliders.
+
+- VAE: PCA of the encoder means over the training images. A slider unit is one standard
+  deviation of those means along the direction.
+- GAN (GANSpace, Haerkoenen et al. 2020): PCA of the generator's first-layer activations
+  for random latents, then a linear regression from the PCA coordinates back to z gives
+  one z direction per component. z is standard normal, so a slider unit along a unit
+  direction is one standard deviation of the prior.
+
+Each returns unit directions (k, z_dim), the standard deviation per direction (k,) and
+the fraction of variance each component explains (k,).
+"""
+
+from __future__ import annotations
+
+import torch
+
+COUNT = 16
+
+
+@torch.no_grad()
+def vae_directions(model, pixels: torch.Tensor, k: int = COUNT, batch: int = 256):
+    """``pixels``: premultiplied N x 4 x H x W in [-1, 1] (the training images)."""
+    model.eval()
+    means = torch.cat([model.encode(pixels[i:i + batch])[0] for i in range(0, len(pixels), batch)])
+    centred = means - means.mean(0)
+    covariance = centred.T @ centred / (len(means) - 1)
+    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)  # ascending
+    order = eigenvalues.argsort(descending=True)[:k]
+    directions = eigenvectors[:, order].T.contiguous()
+    values = eigenvalues[order].clamp(min=0)
+    return directions, values.sqrt(), values / eigenvalues.clamp(min=0).sum()
+
+
+@torch.no_grad()
+def gan_directions(generator, k: int = COUNT, samples: int = 8192, seed: int = 0):
+    generator.eval()
+    rng = torch.Generator().manual_seed(seed)
+    z = torch.randn(samples, generator.z_dim, generator=rng)
+    activations = torch.cat([generator.early(z[i:i + 512]).flatten(1) for i in range(0, samples, 512)])
+    mean = activations.mean(0)
+    centred = activations - mean
+    # Randomized PCA: the activations have thousands of dimensions, we need k of them.
+    _, _, basis = torch.pca_lowrank(centred, q=k + 16, center=False, niter=4)
+    components = basis.T.double()
+    coords = (centred.double() @ components[:k].T)  # samples x k
+    total_variance = centred.double().pow(2).sum() / (samples - 1)
+    explained = coords.var(0) / total_variance
+    # Regression z ~ coords @ B: row i of B is the z direction that moves component i.
+    solution = torch.linalg.lstsq(coords, z.double()).solution  # k x z_dim
+    directions = solution / solution.norm(dim=1, keepdim=True)
+    return directions.float(), torch.ones(k), explained.float()
+

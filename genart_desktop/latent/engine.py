@@ -1,0 +1,183 @@
+"""The latent space as the window and the CLI use it (no Qt).
+
+    model = LatentModel.load("twemoji-gan")          # or a ModelInfo / card path
+    image = model.sample(seed=7, truncation=0.8, offsets={0: 2.0})   # 64x64x4 uint8
+    z = model.latent_for(7, 0.8, {0: 2.0})            # float32 (z_dim,)
+    images = model.decode(np.stack([z, -z]))          # N x 64 x 64 x 4 uint8
+    z, error = vae.encode(picture)                    # VAE only
+
+A latent for a seed is ``truncation * N(0, I)`` drawn with NumPy's PCG64 generator (the
+same on every machine), plus ``sum(offsets[i] * direction_std[i] * directions[i])``.
+Truncation here scales the whole vector (a "temperature"): 1 is the prior the model was
+trained on, smaller values give safer, more average images.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genart_desktop.core.checkpoints import ModelInfo, find_model, load_checkpoint
+from genart_desktop.core.errors import UserError
+from genart_desktop.latent import data
+
+KIND_PREFIX = "latent-"
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Spherical interpolation (the right path between two Gaussian latents): it keeps
+    the norm typical of the prior where a straight line would pass near the origin."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    cos = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12)
+    omega = math.acos(float(np.clip(cos, -1.0, 1.0)))
+    if omega < 1e-6:
+        out = (1.0 - t) * a + t * b
+    else:
+        out = (math.sin((1.0 - t) * omega) * a + math.sin(t * omega) * b) / math.sin(omega)
+    return out.astype(np.float32)
+
+
+class LatentModel:
+    def __init__(self, info: ModelInfo, network, tensors: dict[str, Any], device) -> None:
+        self.info = info
+        self.name = info.name
+        self.card = info.card
+        self.kind = info.kind[len(KIND_PREFIX):]  # "vae" or "gan"
+        self.device = device
+        self.network = network  # ConvVAE or Generator, eval mode, on device
+        self.z_dim = int(info.card["architecture"]["z_dim"])
+        self.size = int(info.card["architecture"]["size"])
+        self.directions = tensors["directions"].cpu().numpy().astype(np.float32)
+        self.direction_std = tensors["direction_std"].cpu().numpy().astype(np.float32)
+        self.explained_variance = tensors["explained_variance"].cpu().numpy().astype(np.float32)
+        self._decoder = network.decoder if self.kind == "vae" else network
+
+    @classmethod
+    def load(cls, name_or_info: str | Path | ModelInfo, device=None) -> "LatentModel":
+        import torch
+
+        from genart_desktop.core.device import choose_device
+        from genart_desktop.latent import networks
+
+        info = name_or_info if isinstance(name_or_info, ModelInfo) \
+            else find_model(name_or_info, KIND_PREFIX)
+        if not info.kind.startswith(KIND_PREFIX) or info.kind[len(KIND_PREFIX):] not in ("vae", "gan"):
+            raise UserError(f"model {info.name!r} is a {info.kind} model, not a latent VAE or GAN")
+        device = choose_device(device) if not isinstance(device, torch.device) else device
+        tensors, card = load_checkpoint(info, "cpu")
+        kind = info.kind[len(KIND_PREFIX):]
+        try:
+            network = networks.build(kind, card["architecture"])
+            state = {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}
+            network.load_state_dict(state)
+            for key in ("directions", "direction_std", "explained_variance"):
+                if key not in tensors:
+                    raise KeyError(key)
+        except (KeyError, ValueError, RuntimeError) as error:
+            raise UserError(f"model {info.name!r}: weights do not fit the architecture in its card "
+                            f"({str(error).splitlines()[0][:160]})") from None
+        network.to(device).eval()
+        for param in network.parameters():
+            param.requires_grad_(False)
+        return cls(info, network, tensors, device)
+
+    # -- latents -----------------------------------------------------------------------
+    def latent_for(self, seed: int, truncation: float = 1.0,
+                   offsets: dict[int, float] | None = None) -> np.ndarray:
+        z = np.random.default_rng(int(seed)).standard_normal(self.z_dim).astype(np.float32)
+        return self.move(z * float(truncation), offsets)
+
+    def move(self, z: np.ndarray, offsets: dict[int, float] | None) -> np.ndarray:
+        """z shifted along principal directions by offsets in standard deviations."""
+        z = np.array(z, np.float32)
+        for index, amount in (offsets or {}).items():
+            index = int(index)
+            if not 0 <= index < len(self.directions):
+                raise UserError(f"direction {index} does not exist (0..{len(self.directions) - 1})")
+            z += float(amount) * self.direction_std[index] * self.directions[index]
+        return z
+
+    # -- pixels --------------------------------------------------------------------------
+    def decode(self, z_batch: np.ndarray) -> np.ndarray:
+        """N x z_dim latents -> N x H x W x 4 straight RGBA uint8."""
+        import torch
+
+        z = torch.as_tensor(np.asarray(z_batch, np.float32).reshape(-1, self.z_dim), device=self.device)
+        with torch.inference_mode():
+            pixels = self._decoder(z).permute(0, 2, 3, 1).float().cpu().numpy()
+        return data.unpremultiply(pixels)
+
+    def sample(self, seed: int, truncation: float = 1.0,
+               offsets: dict[int, float] | None = None) -> np.ndarray:
+        return self.decode(self.latent_for(seed, truncation, offsets)[None])[0]
+
+    def walk(self, seed_a: int, seed_b: int, frames: int, truncation: float = 1.0,
+             offsets: dict[int, float] | None = None) -> np.ndarray:
+        """frames x H x W x 4: a spherical path from seed A to seed B."""
+        a = self.latent_for(seed_a, truncation)
+        b = self.latent_for(seed_b, truncation)
+        path = [self.move(slerp(a, b, i / (frames - 1)), offsets) for i in range(frames)]
+        return self.decode(np.stack(path))
+
+    def encode(self, image) -> tuple[np.ndarray, float]:
+        """(z, error): the encoder mean for a PIL image or HxWx3/4 uint8 array, and the RMS
+        difference (0..1) between the image and its reconstruction, both over white."""
+        import torch
+        from PIL import Image
+
+        if self.kind != "vae":
+            raise UserError(f"model {self.name!r} is a GAN: only a VAE can encode images")
+        picture = image if isinstance(image, Image.Image) else _array_to_image(image)
+        rgba = data.to_square_rgba(picture, self.size)
+        x = torch.as_tensor(data.premultiply(rgba), device=self.device).permute(2, 0, 1)[None]
+        with torch.inference_mode():
+            mu, _ = self.network.encode(x)
+        z = mu[0].float().cpu().numpy()
+        recon = self.decode(z[None])[0]
+        diff = data.composite_on_white(rgba) - data.composite_on_white(recon)
+        return z, float(np.sqrt(np.mean(diff ** 2)))
+
+
+def _array_to_image(array: np.ndarray):
+    from genart_desktop.core.images import from_array
+
+    array = np.asarray(array)
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise UserError(f"an image array must be HxW, HxWx3 or HxWx4, not {array.shape}")
+    return from_array(array)
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour enlargement, so small samples can be looked at."""
+    if factor <= 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def save_walk(frames: np.ndarray, path: Path, fps: float, parameters: dict[str, Any]) -> None:
+    """GIF or WebP animation, or (.png) a horizontal strip with the parameters in it."""
+    from PIL import Image
+
+    from genart_desktop.core.images import save_png
+
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        save_png(np.concatenate(list(frames), axis=1), path, parameters)
+        return
+    if suffix not in (".gif", ".webp"):
+        raise UserError(f"{path.name}: the walk is written as .gif, .webp or .png (a strip)")
+    pictures = [Image.fromarray(frame, "RGBA") for frame in frames]
+    duration = int(round(1000.0 / max(fps, 0.1)))
+    options: dict[str, Any] = {"save_all": True, "append_images": pictures[1:],
+                               "duration": duration, "loop": 0}
+    if suffix == ".gif":
+        options["disposal"] = 2  # clear each frame: the images have transparency
+    else:
+        options["lossless"] = True
+    tmp = path.with_name(f".{path.name}.tmp")
+    pictures[0].save(tmp, format=suffix[1:].upper(), **options)
+    tmp.replace(path)
