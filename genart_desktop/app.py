@@ -38,16 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     from genart_desktop.core.logs import setup_logging
 
     setup_logging(args.verbose)
-    if args.device:
-        from genart_desktop.core.device import set_preference
-
-        set_preference(args.device)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from genart_desktop.core.device import set_preference
     from genart_desktop.ui.main_window import MainWindow
+    from genart_desktop.ui.settings import app_settings
     from genart_desktop.ui.theme import apply_theme
+
+    # --device wins over the stored preference, which wins over GENART_DEVICE / auto
+    stored_device = app_settings().value("device")
+    if args.device or stored_device:
+        set_preference(args.device or str(stored_device))
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GenArt Desktop")
@@ -64,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     QTimer.singleShot(0, window.start_background_init)
+    if not args.screenshot:
+        QTimer.singleShot(0, window.offer_recovery)
     for path in args.files:
-        window.open_image(path)
+        window.open_path(path)
     if args.screenshot:
         _take_screenshot_when_ready(app, window, args.screenshot, args.panel)
     status = app.exec()

@@ -79,6 +79,12 @@ class CanvasView(QWidget):
             self.fit()
         self._refresh()
 
+    def replace_history(self, states: list[tuple[np.ndarray, dict, str]], index: int) -> None:
+        self.history.replace([CanvasState(image, dict(parameters), label)
+                              for image, parameters, label in states], index)
+        self.fit()
+        self._refresh()
+
     def begin_gesture(self, label: str) -> None:
         self.history.begin_gesture(label)
 

@@ -38,6 +38,20 @@ class CanvasHistory:
     def current(self) -> CanvasState | None:
         return self._states[self._index] if self._index >= 0 else None
 
+    @property
+    def index(self) -> int:
+        return self._index
+
+    def states(self) -> list[CanvasState]:
+        return list(self._states)
+
+    def replace(self, states: list[CanvasState], index: int) -> None:
+        """Start over with these states (opening a project)."""
+        self._states = list(states)
+        self._index = min(max(index, 0), len(states) - 1) if states else -1
+        self.end_gesture()
+        self._enforce_budget()
+
     def __len__(self) -> int:
         return len(self._states)
 

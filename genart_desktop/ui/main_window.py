@@ -15,6 +15,7 @@ from genart_desktop import __version__
 from genart_desktop.core import paths
 from genart_desktop.core.images import IMAGE_SUFFIXES, load_image, read_png_parameters, save_png, to_array
 from genart_desktop.core.jobs import format_duration
+from genart_desktop.core.project import SUFFIX
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.canvas import CanvasView
 from genart_desktop.ui.panels.base import Panel
@@ -22,6 +23,7 @@ from genart_desktop.ui.panels.latent import LatentPanel
 from genart_desktop.ui.panels.music import MusicPanel
 from genart_desktop.ui.panels.style import StylePanel
 from genart_desktop.ui.panels.text import TextPanel
+from genart_desktop.ui.session import ProjectSession
 from genart_desktop.ui.worker import PanelWorker, TaskHandle
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class MainWindow(QMainWindow):
     ready = Signal()  # start-up finished: torch imported, device chosen
     image_opened = Signal(str, object)  # path, stored generation parameters or None
     message_shown = Signal(str)
+    device_changed = Signal(str)  # the preference; panels move their models when they can
 
     def __init__(self, restore_layout: bool = True) -> None:
         super().__init__()
@@ -57,6 +60,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.canvas.changed.connect(self._update_edit_actions)
+        self._closing_confirmed = False
+        self.session = ProjectSession(self)
+        self.session.modified_changed.connect(self._update_title)
+        self.session.path_changed.connect(self._update_title)
+        self._update_title()
         if restore_layout:
             self._restore_layout()
 
@@ -113,12 +121,17 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        self.open_action = self._action(file_menu, "&Open image…", self.open_image_dialog,
+        self._action(file_menu, "&New project", self.new_project, QKeySequence.StandardKey.New)
+        self.open_action = self._action(file_menu, "&Open…", self.open_dialog,
                                         QKeySequence.StandardKey.Open)
-        self.save_action = self._action(file_menu, "&Save image as…", self.save_image_dialog,
-                                        QKeySequence.StandardKey.SaveAs)
-        self.recent_menu = file_menu.addMenu("Recent files")
+        self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save project &as…", self.save_project_as,
+                     QKeySequence("Ctrl+Shift+S"))
+        self.save_action = self._action(file_menu, "Save &image as…", self.save_image_dialog,
+                                        QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -127,6 +140,8 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(edit_menu, "&Redo", self.canvas.redo,
                                         QKeySequence("Ctrl+Shift+Z"))
+        edit_menu.addSeparator()
+        self._build_device_menu(edit_menu.addMenu("&Device"))
 
         view_menu = menus.addMenu("&View")
         for name in ("latent", "style", "music", "text"):
@@ -145,6 +160,33 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About GenArt Desktop", self.show_about)
         self._action(help_menu, "Where is the log file?", self.show_log_location)
         self._update_edit_actions()
+
+    def _build_device_menu(self, menu) -> None:
+        from PySide6.QtGui import QActionGroup
+
+        from genart_desktop.core.device import preference
+
+        group = QActionGroup(self)
+        self.device_actions: dict[str, QAction] = {}
+        for name, text in (("auto", "Automatic (CUDA, then MPS, then CPU)"), ("cuda", "CUDA"),
+                           ("mps", "Apple MPS"), ("cpu", "CPU")):
+            action = QAction(text, self, checkable=True)
+            action.setChecked(name == preference())
+            action.triggered.connect(lambda checked=False, n=name: self.set_device_preference(n))
+            group.addAction(action)
+            menu.addAction(action)
+            self.device_actions[name] = action
+
+    def set_device_preference(self, name: str) -> None:
+        """Remember the choice; it applies to models loaded from now on."""
+        from genart_desktop.core.device import set_preference
+
+        set_preference(name)
+        settings_module.app_settings().setValue("device", name)
+        self.device_actions[name].setChecked(True)
+        self.device_label.setText("Device: choosing…")
+        self.start_background_init()
+        self.device_changed.emit(name)
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -175,10 +217,18 @@ class MainWindow(QMainWindow):
             panel.is_ready() for panel in self.panels.values())
 
     # --- files -----------------------------------------------------------------------------------
-    def open_image_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open", "", f"Projects and images (*{SUFFIX} "
+            + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ");;All files (*)")
         if path:
-            self.open_image(path)
+            self.open_path(path)
+
+    def open_path(self, path: str) -> TaskHandle:
+        """A project file opens as the project; anything else is tried as a picture."""
+        if path.lower().endswith(SUFFIX):
+            return self.open_project(path)
+        return self.open_image(path)
 
     def open_image(self, path: str) -> TaskHandle:
         """Load a picture in the background; a bad file gives a message, the canvas stays."""
@@ -237,7 +287,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
         for path in files:
             action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda checked=False, p=path: self.open_image(p))
+            action.triggered.connect(lambda checked=False, p=path: self.open_path(p))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls():
@@ -246,9 +296,68 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.open_image(url.toLocalFile())
+                self.open_path(url.toLocalFile())
                 event.acceptProposedAction()
                 return
+
+    # --- projects ----------------------------------------------------------------------------------------
+    def new_project(self) -> None:
+        self._unless_cancelled(self.session.new)
+
+    def open_project(self, path: str) -> TaskHandle:
+        return self.session.open(path)
+
+    def save_project(self, on_done=None) -> None:
+        if self.session.path is None:
+            self.save_project_as(on_done)
+        else:
+            self.session.save(on_done=on_done)
+
+    def save_project_as(self, on_done=None) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", f"untitled{SUFFIX}",
+                                              f"GenArt project (*{SUFFIX})")
+        if path:
+            self.session.save(path, on_done=on_done)
+        elif on_done is not None:
+            on_done(False)
+
+    def ask_save_changes(self) -> str:
+        """'save', 'discard' or 'cancel' (a modal question; tests replace it)."""
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this project before closing?",
+            buttons, QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+    def ask_restore_session(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Recover your work?",
+            "GenArt Desktop did not close properly last time. Restore the autosaved session?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def offer_recovery(self) -> None:
+        """Called once after start-up: restore a crashed session if the user wants it."""
+        if self.session.start() and self.ask_restore_session():
+            self.session.recover()
+
+    def _unless_cancelled(self, then) -> None:
+        """Run ``then`` after unsaved changes are saved or discarded; not if cancelled."""
+        if not self.session.modified:
+            then()
+            return
+        answer = self.ask_save_changes()
+        if answer == "discard":
+            then()
+        elif answer == "save":
+            self.save_project(on_done=lambda ok: then() if ok else None)
+
+    def _update_title(self) -> None:
+        name = self.session.path.name if self.session.path else "untitled"
+        self.setWindowTitle(f"{name}{' *' if self.session.modified else ''} — GenArt Desktop")
 
     # --- jobs in the status bar ------------------------------------------------------------------
     def _on_task_event(self, handle: TaskHandle) -> None:
@@ -353,6 +462,17 @@ class MainWindow(QMainWindow):
             worker.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.session.modified and not self._closing_confirmed:
+            event.ignore()
+
+            def close_now() -> None:
+                self._closing_confirmed = True
+                self.close()
+
+            self._unless_cancelled(close_now)
+            return
         self.save_layout()
+        self.session.autosave_timer.stop()
         self.shutdown_workers()
+        self.session.end()
         super().closeEvent(event)

@@ -156,3 +156,12 @@ def test_device_appears_in_status_bar(window, qtbot):
     window.start_background_init()
     qtbot.waitUntil(window.is_ready, timeout=30000)
     assert window.device_label.text().startswith("Device: CPU") or "CUDA" in window.device_label.text()
+
+
+def test_device_preference_is_remembered(window, qtbot):
+    window.set_device_preference("cpu")
+    qtbot.waitUntil(lambda: window.device_label.text().startswith("Device: CPU"), timeout=30000)
+    from genart_desktop.ui.settings import app_settings
+
+    assert app_settings().value("device") == "cpu"
+    window.set_device_preference("auto")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from genart_desktop.core.project import PanelData
 
 if TYPE_CHECKING:
     from genart_desktop.ui.main_window import MainWindow
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class Panel(QWidget):
+    #: the user changed something worth saving (marks the project modified)
+    changed = Signal()
     #: the dock's object name and title
     name = ""
     title = ""
@@ -42,6 +46,13 @@ class Panel(QWidget):
     def build(self, area: QWidget) -> None:
         """Lay out the panel's controls inside ``area``."""
         raise NotImplementedError
+
+    def save_state(self) -> PanelData:
+        """What a project file keeps of this panel: JSON-able state and named files."""
+        return PanelData()
+
+    def restore_state(self, data: PanelData) -> None:
+        """Put back what ``save_state`` returned (possibly from an older version)."""
 
     def is_ready(self) -> bool:
         """True once the panel can be used (its models loaded, if any)."""
