@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            if error.name == module_name:
-                continue  # this area has no commands yet
+            if error.name is not None and module_name.startswith(error.name):
+                continue  # this area (or its commands module) is not there yet
             raise
         module.register(commands)
     return parser
