@@ -10,7 +10,6 @@ the most notes; the others are dropped and named in a message.
 from __future__ import annotations
 
 import io
-import logging
 import math
 import os
 import warnings
@@ -19,7 +18,6 @@ from pathlib import Path
 from genart_desktop.core.errors import UserError
 from genart_desktop.music.score import (VOICE_NAMES, VOICES, Key, Note, Score, TempoChange)
 
-log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NOTES = 5000            # a chorale has about 250; the piano roll edits four lines

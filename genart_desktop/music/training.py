@@ -29,7 +29,6 @@ from genart_desktop.music.network import VOICES, ChoraleNet, NetConfig, masked_l
 
 log = logging.getLogger(__name__)
 TRANSPOSITIONS = range(-6, 7)
-KIND = "music-coconet"
 
 
 @dataclass
