@@ -1,6 +1,7 @@
 """``python -m genart_desktop.bench AREA [options]``: print benchmark JSON lines.
 
 AREA is ``ui`` or one of the creative areas; each has its own ``bench.py``.
+``panel NAME`` runs a panel's latency benchmark (``genart_desktop/ui/panels/NAME_bench.py``).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-AREAS = ("ui", "latent", "style", "music", "text")
+AREAS = ("ui", "latent", "style", "music", "text", "panel")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     area, rest = argv[0], argv[1:]
+    if area == "panel":
+        if not rest:
+            print("usage: python -m genart_desktop.bench panel NAME [options]", file=sys.stderr)
+            return 2
+        module = importlib.import_module(f"genart_desktop.ui.panels.{rest[0]}_bench")
+        return int(module.main(rest[1:]) or 0)
     module = importlib.import_module(f"genart_desktop.{area}.bench")
     return int(module.main(rest) or 0)
 

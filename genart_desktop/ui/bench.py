@@ -4,7 +4,8 @@
   shown and painted once (median of several launches, interpreter start included).
 - ``ui_longest_stall``: a 5 ms QTimer heartbeat on the UI thread while a worker runs a
   heavy torch job on all cores for 5 s and streams pictures to the canvas (one gesture).
-  Panels add their own real jobs to ``STALL_SCENARIOS`` as they land.
+  Each panel adds its own real job as ``stall_scenario`` in its module (see
+  ``panel_scenarios``).
 """
 
 from __future__ import annotations
@@ -62,7 +63,35 @@ def heavy_torch_job(seconds: float) -> Callable:
     return work
 
 
-STALL_SCENARIOS: dict[str, Callable[..., Callable]] = {"heavy_torch": heavy_torch_job}
+def panel_scenarios() -> dict[str, Callable]:
+    """The panels' own real jobs: ``genart_desktop.ui.panels.<name>.stall_scenario``.
+
+    ``stall_scenario(window, seconds) -> done`` starts the panel's job through its real
+    widgets and returns a predicate that says when it has finished.
+    """
+    import importlib
+
+    scenarios = {}
+    for name in ("latent", "style", "music", "text"):
+        module = importlib.import_module(f"genart_desktop.ui.panels.{name}")
+        if hasattr(module, "stall_scenario"):
+            scenarios[name] = module.stall_scenario
+    return scenarios
+
+
+def heavy_torch_scenario(window, seconds: float) -> Callable[[], bool]:
+    def show(picture) -> None:
+        window.canvas.set_image(picture)
+
+    window.canvas.begin_gesture("benchmark")
+    handle = window.workers["latent"].submit(heavy_torch_job(seconds), on_partial=show)
+
+    def done() -> bool:
+        if handle.done:
+            window.canvas.end_gesture()
+        return handle.done
+
+    return done
 
 
 def measure_stall(scenario: str, seconds: float) -> dict[str, float]:
@@ -80,6 +109,7 @@ def measure_stall(scenario: str, seconds: float) -> dict[str, float]:
     warm = window.workers["latent"].submit(lambda job: __import__("torch").zeros(1))
     while not warm.done:
         app.processEvents()
+        time.sleep(0.001)
 
     gaps: list[float] = []
     clock = QElapsedTimer()
@@ -94,38 +124,34 @@ def measure_stall(scenario: str, seconds: float) -> dict[str, float]:
     heartbeat = QTimer()
     heartbeat.setInterval(5)
     heartbeat.timeout.connect(beat)
-    frames = [0]
-
-    def show(picture) -> None:
-        window.canvas.set_image(picture)
-        frames[0] += 1
-
-    window.canvas.begin_gesture("benchmark")
-    handle = window.workers["latent"].submit(STALL_SCENARIOS[scenario](seconds), on_partial=show)
+    start = heavy_torch_scenario if scenario == "heavy_torch" else panel_scenarios()[scenario]
     heartbeat.start()
-    while not handle.done:
+    done = start(window, seconds)
+    while not done():
         app.processEvents()
         time.sleep(0.001)
     heartbeat.stop()
-    window.canvas.end_gesture()
+    window.session._set_clean()
     window.shutdown_workers()
     window.close()
     return {"longest": max(gaps), "p99": percentile(gaps, 0.99),
-            "median": statistics.median(gaps), "frames": frames[0]}
+            "median": statistics.median(gaps), "beats": len(gaps)}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m genart_desktop.bench ui")
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--scenario", choices=sorted(STALL_SCENARIOS), default="heavy_torch")
+    parser.add_argument("--scenario", action="append",
+                        help="heavy_torch or a panel name (default: all)")
     args = parser.parse_args(argv)
     info = hardware()
     times = measure_startup(args.startup_runs)
     emit("startup_window_shown", round(statistics.median(times), 4), "s", target=1.0,
          runs=len(times), max=round(max(times), 4), **info)
-    stall = measure_stall(args.scenario, args.seconds)
-    emit("ui_longest_stall", round(stall["longest"], 2), "ms", target=50.0,
-         scenario=args.scenario, heartbeat_ms=5, p99_ms=round(stall["p99"], 2),
-         median_ms=round(stall["median"], 2), frames_shown=stall["frames"], **info)
+    for scenario in args.scenario or ["heavy_torch", *panel_scenarios()]:
+        stall = measure_stall(scenario, args.seconds)
+        emit("ui_longest_stall", round(stall["longest"], 2), "ms", target=50.0,
+             scenario=scenario, heartbeat_ms=5, p99_ms=round(stall["p99"], 2),
+             median_ms=round(stall["median"], 2), beats=stall["beats"], **info)
     return 0

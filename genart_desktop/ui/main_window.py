@@ -132,6 +132,11 @@ class MainWindow(QMainWindow):
                      QKeySequence("Ctrl+Shift+S"))
         self.save_action = self._action(file_menu, "Save &image as…", self.save_image_dialog,
                                         QKeySequence("Ctrl+E"))
+        for panel in self.panels.values():
+            actions = panel.file_actions()
+            if actions:
+                file_menu.addSeparator()
+                file_menu.addActions(actions)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 

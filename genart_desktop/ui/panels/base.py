@@ -47,6 +47,10 @@ class Panel(QWidget):
         """Lay out the panel's controls inside ``area``."""
         raise NotImplementedError
 
+    def file_actions(self) -> list:
+        """QActions the window adds to its File menu (e.g. Import MIDI…)."""
+        return []
+
     def save_state(self) -> PanelData:
         """What a project file keeps of this panel: JSON-able state and named files."""
         return PanelData()
