@@ -24,7 +24,8 @@ def register(subparsers) -> None:
     p.add_argument("--size", type=int, default=64, help="image size (power of two, default 64)")
     budget = p.add_mutually_exclusive_group(required=True)
     budget.add_argument("--epochs", type=float, help="passes over the training images")
-    budget.add_argument("--minutes", type=float, help="wall-clock training time")
+    budget.add_argument("--minutes", type=float,
+                        help="wall-clock training time in all (a resumed run counts the time already spent)")
     p.add_argument("--width", type=int, default=32, help="base channel width (default 32)")
     p.add_argument("--z-dim", type=int, help="latent size (default: vae 64, gan 128)")
     p.add_argument("--batch-size", type=int, default=64)

@@ -6,10 +6,13 @@
     images = model.decode(np.stack([z, -z]))          # N x 64 x 64 x 4 uint8
     z, error = vae.encode(picture)                    # VAE only
 
-A latent for a seed is ``truncation * N(0, I)`` drawn with NumPy's PCG64 generator (the
-same on every machine), plus ``sum(offsets[i] * direction_std[i] * directions[i])``.
-Truncation here scales the whole vector (a "temperature"): 1 is the prior the model was
-trained on, smaller values give safer, more average images.
+A latent for a seed is ``latent_mean + latent_basis @ (truncation * e)``, where ``e`` is
+standard normal noise drawn with NumPy's PCG64 generator (the same on every machine),
+plus ``sum(offsets[i] * direction_std[i] * directions[i])``. For a GAN the mean is 0
+and the basis the identity (its prior); for a VAE they are the Gaussian fitted to the
+encoder means of its training images (see ``directions``). Truncation scales the noise
+(a "temperature"): 1 is the full distribution, smaller values give safer, more average
+images.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class LatentModel:
         self.directions = tensors["directions"].cpu().numpy().astype(np.float32)
         self.direction_std = tensors["direction_std"].cpu().numpy().astype(np.float32)
         self.explained_variance = tensors["explained_variance"].cpu().numpy().astype(np.float32)
+        self.latent_mean = tensors["latent_mean"].cpu().numpy().astype(np.float32)
+        self.latent_basis = tensors["latent_basis"].cpu().numpy().astype(np.float32)
         self._decoder = network.decoder if self.kind == "vae" else network
 
     @classmethod
@@ -74,22 +79,33 @@ class LatentModel:
             network = networks.build(kind, card["architecture"])
             state = {k[4:]: v for k, v in tensors.items() if k.startswith("net.")}
             network.load_state_dict(state)
-            for key in ("directions", "direction_std", "explained_variance"):
+            for key in ("directions", "direction_std", "explained_variance", "latent_mean",
+                        "latent_basis"):
                 if key not in tensors:
                     raise KeyError(key)
         except (KeyError, ValueError, RuntimeError) as error:
             raise UserError(f"model {info.name!r}: weights do not fit the architecture in its card "
                             f"({str(error).splitlines()[0][:160]})") from None
         network.to(device).eval()
+        if device.type == "cpu":  # transposed convolutions are faster channels-last on CPUs
+            network.to(memory_format=torch.channels_last)
         for param in network.parameters():
             param.requires_grad_(False)
         return cls(info, network, tensors, device)
 
     # -- latents -----------------------------------------------------------------------
+    def noise_for(self, seed: int) -> np.ndarray:
+        """The standard normal numbers behind a seed (the space interpolation walks in)."""
+        return np.random.default_rng(int(seed)).standard_normal(self.z_dim).astype(np.float32)
+
+    def latent_from_noise(self, noise: np.ndarray, truncation: float = 1.0,
+                          offsets: dict[int, float] | None = None) -> np.ndarray:
+        z = self.latent_mean + self.latent_basis @ (np.asarray(noise, np.float32) * float(truncation))
+        return self.move(z, offsets)
+
     def latent_for(self, seed: int, truncation: float = 1.0,
                    offsets: dict[int, float] | None = None) -> np.ndarray:
-        z = np.random.default_rng(int(seed)).standard_normal(self.z_dim).astype(np.float32)
-        return self.move(z * float(truncation), offsets)
+        return self.latent_from_noise(self.noise_for(seed), truncation, offsets)
 
     def move(self, z: np.ndarray, offsets: dict[int, float] | None) -> np.ndarray:
         """z shifted along principal directions by offsets in standard deviations."""
@@ -117,10 +133,10 @@ class LatentModel:
 
     def walk(self, seed_a: int, seed_b: int, frames: int, truncation: float = 1.0,
              offsets: dict[int, float] | None = None) -> np.ndarray:
-        """frames x H x W x 4: a spherical path from seed A to seed B."""
-        a = self.latent_for(seed_a, truncation)
-        b = self.latent_for(seed_b, truncation)
-        path = [self.move(slerp(a, b, i / (frames - 1)), offsets) for i in range(frames)]
+        """frames x H x W x 4: a spherical path between the noise of seed A and seed B."""
+        a, b = self.noise_for(seed_a), self.noise_for(seed_b)
+        path = [self.latent_from_noise(slerp(a, b, i / (frames - 1)), truncation, offsets)
+                for i in range(frames)]
         return self.decode(np.stack(path))
 
     def encode(self, image) -> tuple[np.ndarray, float]:

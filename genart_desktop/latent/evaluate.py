@@ -126,35 +126,53 @@ def _cached_features(key: str, images: np.ndarray, job: Job) -> np.ndarray:
     return features
 
 
+def reference_sets(folder: Path, size: int, count: int | None) -> dict[str, np.ndarray]:
+    """The images every model is compared against (they do not depend on the model)."""
+    train = data.load_folder(folder, size, "train")
+    held = data.load_folder(folder, size, "heldout")
+    n = min(count or len(held.names), len(held.names))
+    rng = np.random.default_rng(0)
+    return {
+        "train": train.images,
+        "heldout_all": held.images,
+        "heldout_names_sha256": hashlib.sha256("\n".join(held.names).encode()).hexdigest(),
+        "heldout": held.images[np.sort(np.random.default_rng(1).choice(len(held.names), n, replace=False))],
+        "train_subset": train.images[np.sort(rng.choice(len(train.images), n, replace=False))],
+        "pca_gaussian": pca_gaussian_samples(train.images, n),
+    }
+
+
+def reference_features(sets: dict, job: Job) -> dict[str, np.ndarray]:
+    job.progress(0.1, "VGG16 features of held-out images")
+    f_held = _cached_features("heldout", sets["heldout"], job)
+    job.progress(0.3, "VGG16 features of training images")
+    f_train = _cached_features("train", sets["train_subset"], job)
+    job.progress(0.5, "VGG16 features of the PCA-Gaussian baseline")
+    f_base = _cached_features("pca-gaussian", sets["pca_gaussian"], job)
+    return {"heldout": f_held, "train": f_train, "pca_gaussian": f_base}
+
+
+def default_folder(card: dict) -> Path:
+    if "emoji-datasource-twitter" in card["data"].get("source", ""):
+        return data.twemoji_dir()
+    return Path(card["data"]["source"])
+
+
 def evaluate(name: str, folder: Path | None = None, count: int | None = None,
              job: Job | None = None) -> dict:
     job = job or Job()
     start = time.monotonic()
     model = LatentModel.load(name, torch.device("cpu"))
-    split = model.card["data"]["split"]
-    folder = Path(folder) if folder else (
-        data.twemoji_dir() if "emoji-datasource-twitter" in model.card["data"].get("source", "")
-        else Path(model.card["data"]["source"]))
+    folder = Path(folder) if folder else default_folder(model.card)
     job.progress(0.0, f"reading {folder}")
-    train = data.load_folder(folder, model.size, "train")
-    held = data.load_folder(folder, model.size, "heldout")
-    held_hash = hashlib.sha256("\n".join(held.names).encode()).hexdigest()
-    if held_hash != split["heldout_names_sha256"]:
+    sets = reference_sets(folder, model.size, count)
+    if sets["heldout_names_sha256"] != model.card["data"]["split"]["heldout_names_sha256"]:
         raise UserError(f"{folder}: its held-out files are not the ones {model.name} was trained "
                         "without (the folder changed); the figures would not be held-out")
-    n = min(count or len(held.names), len(held.names))
-    rng = np.random.default_rng(0)
-    held_images = held.images[:n]
-    train_subset = train.images[np.sort(rng.choice(len(train.images), n, replace=False))]
+    n = len(sets["heldout"])
     samples = model.decode(np.stack([model.latent_for(seed) for seed in range(n)]))
-    baseline = pca_gaussian_samples(train.images, n)
-
-    job.progress(0.1, "VGG16 features of held-out images")
-    f_held = _cached_features("heldout", held_images, job)
-    job.progress(0.3, "VGG16 features of training images")
-    f_train = _cached_features("train", train_subset, job)
-    job.progress(0.5, "VGG16 features of the PCA-Gaussian baseline")
-    f_base = _cached_features("pca-gaussian", baseline, job)
+    features = reference_features(sets, job)
+    f_held, f_train, f_base = features["heldout"], features["train"], features["pca_gaussian"]
     job.progress(0.7, "VGG16 features of the model's samples")
     f_model = vgg_features(samples, job)
 
@@ -174,15 +192,21 @@ def evaluate(name: str, folder: Path | None = None, count: int | None = None,
         "pca_gaussian_vs_heldout": pair(f_base, f_held),
         "train_vs_heldout": pair(f_train, f_held),
         "nearest_train_rms": {
-            "samples": round(nearest_rms(samples, train.images), 4),
-            "heldout": round(nearest_rms(held_images, train.images), 4),
-            "pca_gaussian": round(nearest_rms(baseline, train.images), 4),
+            "samples": round(nearest_rms(samples, sets["train"]), 4),
+            "heldout": round(nearest_rms(sets["heldout"], sets["train"]), 4),
+            "pca_gaussian": round(nearest_rms(sets["pca_gaussian"], sets["train"]), 4),
         },
     }
     if model.kind == "vae":
         from genart_desktop.latent.train import to_pixels, vae_heldout_metrics
 
-        metrics.update(vae_heldout_metrics(model.network, to_pixels(torch.from_numpy(held.images))))
+        metrics.update(vae_heldout_metrics(model.network,
+                                           to_pixels(torch.from_numpy(sets["heldout_all"]))))
+    if model.kind == "vae":
+        # For comparison: samples from the N(0, I) prior instead of the fitted Gaussian.
+        noise = np.stack([model.noise_for(seed) for seed in range(n)])
+        f_prior = vgg_features(model.decode(noise), job)
+        metrics["prior_samples_vs_heldout"] = pair(f_prior, f_held)
     metrics["evaluation_wall_time_s"] = round(time.monotonic() - start, 1)
     metrics["evaluate_command"] = f"python -m genart_desktop.latent.evaluate {model.name}"
     card = dict(model.card)
@@ -197,13 +221,21 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m genart_desktop.latent.evaluate",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("name", help="model name or card path")
+    parser.add_argument("name", nargs="?", help="model name or card path")
+    parser.add_argument("--references-only", action="store_true",
+                        help="only compute (and cache) the features of the data, from --folder")
     parser.add_argument("--count", type=int, help="images per set (default: all held-out)")
     parser.add_argument("--folder", help="the training folder (default: from the card)")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.references_only:
+        folder = Path(args.folder) if args.folder else data.twemoji_dir()
+        reference_features(reference_sets(folder, 64, args.count), console_job("references: "))
+        return 0
+    if not args.name:
+        parser.error("give a model name (or --references-only)")
     try:
         metrics = evaluate(args.name, args.folder, args.count, console_job("evaluate: "))
     except UserError as error:

@@ -137,9 +137,12 @@ class _Run:
             self.opts["opt"].zero_grad(set_to_none=True)
             g_loss.backward()
             self.opts["opt"].step()
+            # The average warms up (decay (1+t)/(10+t) until it reaches EMA_DECAY) so that
+            # a short run does not keep much of the random initial weights in it.
+            decay = min(EMA_DECAY, (1.0 + self.step) / (10.0 + self.step))
             with torch.no_grad():
                 for ema_p, p in zip(self.ema.parameters(), self.net.parameters()):
-                    ema_p.lerp_(p, 1.0 - EMA_DECAY)
+                    ema_p.lerp_(p, 1.0 - decay)
                 for ema_b, b in zip(self.ema.buffers(), self.net.buffers()):
                     ema_b.copy_(b)
             self.last_losses = {"d_hinge": d_loss.item(), "g_hinge": g_loss.item()}
@@ -333,6 +336,7 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
         model = run.net.eval()
         train_pixels = to_pixels(train_images).to(run.device)
         dirs, stds, explained = directions.vae_directions(model, train_pixels)
+        latent_mean, latent_basis = directions.vae_latent_gaussian(model, train_pixels)
         if len(held_images):
             metrics.update(vae_heldout_metrics(model, to_pixels(held_images).to(run.device)))
         weights = {f"net.{k}": v for k, v in model.state_dict().items()}
@@ -340,9 +344,11 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
     else:
         _recalibrate_batch_norm(run.ema, run.z_dim, run.device)
         dirs, stds, explained = directions.gan_directions(run.ema)
+        latent_mean, latent_basis = torch.zeros(run.z_dim), torch.eye(run.z_dim)
         weights = {f"net.{k}": v for k, v in run.ema.state_dict().items()}
         sampler = run.ema
-    weights.update({"directions": dirs, "direction_std": stds, "explained_variance": explained})
+    weights.update({"directions": dirs, "direction_std": stds, "explained_variance": explained,
+                    "latent_mean": latent_mean, "latent_basis": latent_basis})
     is_twemoji = Path(p.folder).resolve() == data.twemoji_dir().resolve()
     data_card = dict(p.data_card or (
         {k: data.TWEMOJI[k] for k in ("source", "license", "attribution", "fetch")}
@@ -387,12 +393,16 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
                 "of the encoder means along the direction" if p.kind == "vae" else
                 "of the standard normal prior"),
         },
+        "sampling": ("z = latent_mean + latent_basis @ (truncation * N(0, I)): a Gaussian fitted "
+                     "to the encoder means of the training images (ex-post density estimation)"
+                     if p.kind == "vae" else "z = truncation * N(0, I), the prior"),
         "metrics": metrics,
     }
     card_path = save_checkpoint(stem, weights, card)
-    grid_z = torch.randn(64, run.z_dim, generator=torch.Generator().manual_seed(2024)).to(run.device)
+    grid_noise = torch.randn(64, run.z_dim, generator=torch.Generator().manual_seed(2024))
+    grid_z = (latent_mean + grid_noise @ latent_basis.T).to(run.device)
     save_png(sample_grid(sampler, grid_z), stem.with_name(stem.name + ".samples.png"),
-             {"model": stem.name, "what": "64 random samples, z seed 2024 (torch)"})
+             {"model": stem.name, "what": "64 random samples, noise from torch seed 2024"})
     return card_path
 
 
