@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GenArt Desktop")
-    apply_theme(app)
+    from genart_desktop.ui.preferences import Preferences
+
+    apply_theme(app, Preferences.load().theme)
     window = MainWindow(restore_layout=not args.screenshot)
     sys.excepthook = _report_uncaught(window)
     window.show()

@@ -153,14 +153,8 @@ def load_checkpoint(model: ModelInfo | str, device: Any = "cpu") -> tuple[dict[s
     from safetensors.torch import load_file
 
     info = model if isinstance(model, ModelInfo) else find_model(model)
-    if not info.weights_path.exists():
-        raise UserError(f"model {info.name!r}: weights file {info.weights_path.name} is missing")
+    _check_file(info)
     expected = info.card["weights"]
-    if "sha256" in expected and sha256_of(info.weights_path) != expected["sha256"]:
-        raise UserError(
-            f"model {info.name!r}: {info.weights_path.name} does not match its card "
-            "(SHA-256 differs); the file was altered or belongs to another model"
-        )
     try:
         tensors = load_file(str(info.weights_path), device=str(device))
     except (SafetensorError, OSError, ValueError) as error:
@@ -181,6 +175,16 @@ def load_checkpoint(model: ModelInfo | str, device: Any = "cpu") -> tuple[dict[s
     return tensors, info.card
 
 
+def _check_file(info: ModelInfo) -> None:
+    if not info.weights_path.exists():
+        raise UserError(f"model {info.name!r}: weights file {info.weights_path.name} is missing")
+    expected_hash = info.card["weights"].get("sha256")
+    if expected_hash and sha256_of(info.weights_path) != expected_hash:
+        raise UserError(
+            f"model {info.name!r}: {info.weights_path.name} does not match its card "
+            "(SHA-256 differs); the file was altered or belongs to another model")
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     tmp = _temp_path(path)
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -191,3 +195,78 @@ def _temp_path(target: Path) -> Path:
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     return Path(name)
+
+
+# --- the model manager's operations -------------------------------------------------------------
+def verify_model(info: ModelInfo) -> None:
+    """Check hash and shapes against the card without loading the tensors."""
+    from safetensors import SafetensorError, safe_open
+
+    _check_file(info)
+    expected = info.card["weights"]
+    try:
+        with safe_open(str(info.weights_path), framework="pt") as handle:
+            actual = {key: list(handle.get_slice(key).get_shape()) for key in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise UserError(f"model {info.name!r}: weights are not valid safetensors ({error})") from None
+    shapes = expected.get("tensors")
+    if shapes is not None and actual != {k: list(v) for k, v in shapes.items()}:
+        raise UserError(f"model {info.name!r}: weights do not match the card's shapes")
+
+
+def weights_memory_bytes(info: ModelInfo) -> int:
+    """Memory the weights take on a device in float32 (what the engines load)."""
+    total = 0
+    for shape in info.card.get("weights", {}).get("tensors", {}).values():
+        count = 1
+        for size in shape:
+            count *= int(size)
+        total += count * 4
+    return total
+
+
+def import_model(path: str | os.PathLike[str]) -> ModelInfo:
+    """Copy a safetensors file and its card into the user's models, after checking both."""
+    import shutil
+
+    source = Path(path)
+    if source.suffix.lower() in PICKLE_SUFFIXES:
+        raise UserError(
+            f"{source.name}: pickled PyTorch files are refused, because loading one can run "
+            "arbitrary code; only safetensors with a JSON card can be imported")
+    if source.suffix.lower() not in (".safetensors", ".json"):
+        raise UserError(f"{source.name}: not a model (expected NAME.safetensors with NAME.json)")
+    info = find_model(source)
+    verify_model(info)
+    destination = paths.user_models_dir()
+    if (destination / info.card_path.name).exists():
+        raise UserError(f"a model named {info.name!r} is already installed; rename one first")
+    shutil.copy2(info.weights_path, destination / info.weights_path.name)
+    shutil.copy2(info.card_path, destination / info.card_path.name)
+    return _read_info(destination / info.card_path.name, shipped=False)
+
+
+def rename_model(info: ModelInfo, new_name: str) -> ModelInfo:
+    new_name = new_name.strip()
+    if info.shipped:
+        raise UserError(f"{info.name!r} is a shipped model; only your own models can be renamed")
+    if not new_name or any(ch in new_name for ch in '/\\:*?"<>|') or new_name.startswith("."):
+        raise UserError(f"{new_name!r} cannot be a model name")
+    folder = info.card_path.parent
+    if (folder / f"{new_name}.json").exists() or any(m.name == new_name for m in list_models()):
+        raise UserError(f"a model named {new_name!r} already exists")
+    new_weights = folder / f"{new_name}.safetensors"
+    os.replace(info.weights_path, new_weights)
+    card = dict(info.card)
+    card["name"] = new_name
+    card["weights"] = dict(card["weights"], file=new_weights.name)
+    write_json_atomic(folder / f"{new_name}.json", card)
+    info.card_path.unlink()
+    return _read_info(folder / f"{new_name}.json", shipped=False)
+
+
+def delete_model(info: ModelInfo) -> None:
+    if info.shipped:
+        raise UserError(f"{info.name!r} is a shipped model; only your own models can be deleted")
+    info.weights_path.unlink(missing_ok=True)
+    info.card_path.unlink(missing_ok=True)

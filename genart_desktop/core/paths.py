@@ -11,6 +11,15 @@ from pathlib import Path
 
 APP_NAME = "genart-desktop"
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# Folders the user chose in Preferences (set by the window at start-up); None: defaults.
+_chosen: dict[str, Path | None] = {"models": None, "autosave": None}
+
+
+def choose_folders(models: str | os.PathLike[str] | None = None,
+                   autosave: str | os.PathLike[str] | None = None) -> None:
+    """Where the user's models and autosaves live; empty or None keeps the default."""
+    _chosen["models"] = Path(models) if models else None
+    _chosen["autosave"] = Path(autosave) if autosave else None
 
 
 def _shipped_dir(name: str) -> Path:
@@ -42,7 +51,13 @@ def user_data_dir() -> Path:
 
 
 def user_models_dir() -> Path:
-    path = user_data_dir() / "models"
+    path = _chosen["models"] or user_data_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def autosave_dir() -> Path:
+    path = _chosen["autosave"] or user_data_dir() / "autosave"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -36,6 +36,8 @@ class MainWindow(QMainWindow):
     image_opened = Signal(str, object)  # path, stored generation parameters or None
     message_shown = Signal(str)
     device_changed = Signal(str)  # the preference; panels move their models when they can
+    models_changed = Signal()  # a model was imported, renamed or deleted: refresh pickers
+    preferences_changed = Signal()
 
     def __init__(self, restore_layout: bool = True) -> None:
         super().__init__()
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.session.modified_changed.connect(self._update_title)
         self.session.path_changed.connect(self._update_title)
         self._update_title()
+        self._apply_stored_preferences()
         if restore_layout:
             self._restore_layout()
 
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
                                         QKeySequence("Ctrl+Shift+Z"))
         edit_menu.addSeparator()
         self._build_device_menu(edit_menu.addMenu("&Device"))
+        self._action(edit_menu, "&Preferences…", self.show_preferences,
+                     QKeySequence.StandardKey.Preferences)
 
         view_menu = menus.addMenu("&View")
         for name in ("latent", "style", "music", "text"):
@@ -160,6 +165,9 @@ class MainWindow(QMainWindow):
         self.smooth_action.setChecked(True)
         view_menu.addSeparator()
         self._action(view_menu, "Reset layout", self._default_layout)
+
+        models_menu = menus.addMenu("&Models")
+        self._action(models_menu, "&Model manager…", self.show_model_manager)
 
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "&About GenArt Desktop", self.show_about)
@@ -182,13 +190,31 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
             self.device_actions[name] = action
 
+    def current_device_preference(self) -> str:
+        from genart_desktop.core.device import preference
+
+        return preference()
+
+    def show_preferences(self) -> None:
+        from genart_desktop.ui.preferences import PreferencesDialog
+
+        PreferencesDialog(self).open()
+
+    def show_model_manager(self) -> None:
+        from genart_desktop.ui.model_manager import ModelManager
+
+        dialog = ModelManager(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def set_device_preference(self, name: str) -> None:
         """Remember the choice; it applies to models loaded from now on."""
         from genart_desktop.core.device import set_preference
 
         set_preference(name)
         settings_module.app_settings().setValue("device", name)
-        self.device_actions[name].setChecked(True)
+        if name in self.device_actions:
+            self.device_actions[name].setChecked(True)
         self.device_label.setText("Device: choosing…")
         self.start_background_init()
         self.device_changed.emit(name)
@@ -359,6 +385,16 @@ class MainWindow(QMainWindow):
             then()
         elif answer == "save":
             self.save_project(on_done=lambda ok: then() if ok else None)
+
+    def _apply_stored_preferences(self) -> None:
+        """Folders, undo memory and autosave interval from Preferences (theme: app.py)."""
+        from genart_desktop.core import paths
+        from genart_desktop.ui.preferences import Preferences
+
+        preferences = Preferences.load()
+        paths.choose_folders(preferences.models_dir or None, preferences.autosave_dir or None)
+        self.canvas.history.set_budget(preferences.undo_memory_mb * 2**20)
+        self.session.set_autosave_minutes(preferences.autosave_minutes)
 
     def _update_title(self) -> None:
         name = self.session.path.name if self.session.path else "untitled"

@@ -29,19 +29,12 @@ CANVAS_STATES_KEPT = 12  # the canvas's recent history saved with a project
 DEFAULT_AUTOSAVE_MINUTES = 3.0
 
 
-def autosave_dir() -> Path:
-    override = os.environ.get("GENART_AUTOSAVE_DIR")
-    folder = Path(override) if override else paths.user_data_dir() / "autosave"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def autosave_path() -> Path:
-    return autosave_dir() / f"autosave{SUFFIX}"
+    return paths.autosave_dir() / f"autosave{SUFFIX}"
 
 
 def _marker_path() -> Path:
-    return autosave_dir() / "running.json"
+    return paths.autosave_dir() / "running.json"
 
 
 def _process_alive(pid: int) -> bool:

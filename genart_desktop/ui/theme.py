@@ -1,12 +1,21 @@
-"""The look: Fusion with a dark palette by default."""
+"""The look: Fusion with a dark palette by default; light, or the system's own."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyleFactory
+
+_system_style: str | None = None
 
 
 def apply_theme(app: QApplication, name: str = "dark") -> None:
+    global _system_style
+    if _system_style is None:
+        _system_style = app.style().name()
+    if name == "system":
+        app.setStyle(QStyleFactory.create(_system_style) or "Fusion")
+        app.setPalette(app.style().standardPalette())
+        return
     app.setStyle("Fusion")
     if name != "dark":
         app.setPalette(app.style().standardPalette())

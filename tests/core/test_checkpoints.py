@@ -65,3 +65,35 @@ def test_unknown_name_lists_known_models():
     _save("known")
     with pytest.raises(UserError, match="known"):
         find_model("unknown")
+
+
+def test_import_rename_delete(tmp_path):
+    from genart_desktop.core.checkpoints import delete_model, import_model, rename_model
+
+    elsewhere = tmp_path / "downloads"
+    save_checkpoint(elsewhere / "friend", {"w": torch.ones(2, 2)}, {"kind": "test-net",
+                                                                    "license": "CC0"})
+    info = import_model(elsewhere / "friend.safetensors")
+    assert info.name == "friend" and not info.shipped
+    renamed = rename_model(info, "friend-v2")
+    loaded, card = load_checkpoint("friend-v2")
+    assert card["name"] == "friend-v2" and torch.equal(loaded["w"], torch.ones(2, 2))
+    delete_model(renamed)
+    assert [m.name for m in list_models("test-")] == []
+
+
+def test_import_refuses_pickles_and_mismatched_cards(tmp_path):
+    from genart_desktop.core.checkpoints import import_model
+
+    pickled = tmp_path / "model.ckpt"
+    pickled.write_bytes(b"\x80\x04not really")
+    with pytest.raises(UserError, match="can run arbitrary code"):
+        import_model(pickled)
+    save_checkpoint(tmp_path / "liar", {"w": torch.ones(3)}, {"kind": "test-net"})
+    card_path = tmp_path / "liar.json"
+    card = json.loads(card_path.read_text())
+    card["weights"]["sha256"] = "0" * 64
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(UserError, match="does not match its card"):
+        import_model(tmp_path / "liar.safetensors")
+    assert list_models("test-") == []
