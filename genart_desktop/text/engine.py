@@ -67,7 +67,6 @@ class PoetryEngine:
 
         from genart_desktop.text.train import load_lm
 
-        torch.set_grad_enabled(False)
         model, vocab, card = load_lm(name, device or "cpu")
         return cls(model, vocab, card)
 
@@ -252,8 +251,7 @@ class PoetryEngine:
         spec = specs[line_index]
         partners = [l for i, l in enumerate(lines) if i != line_index and spec.rhyme
                     and specs[i].rhyme == spec.rhyme]
-        en = EnRequest([LineSpec(None, None)] * len(lines[:line_index]) + [spec],
-                       lines[:line_index], "", request.repeat_penalty)
+        en = EnRequest(specs[:line_index + 1], lines[:line_index], "", request.repeat_penalty)
         if partners and not any(specs[i].rhyme == spec.rhyme for i in range(line_index)):
             en.lines = [LineSpec(None, spec.rhyme)] + en.lines
             en.given_lines = [partners[0]] + en.given_lines

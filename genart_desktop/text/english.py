@@ -73,18 +73,18 @@ def _cmudict() -> list[tuple[str, str]]:
 def _build_lexicon(words: frozenset[str] | None) -> Lexicon:
     syllables: dict[str, int] = {}
     rhyme: dict[str, str] = {}
+    seen: set[str] = set()
     for word, phones in _cmudict():
-        if word in syllables or not _WORD.match(word) or len(word) > 16:
+        if word in seen:
+            continue  # the first pronunciation only, as everywhere else
+        seen.add(word)
+        if not _WORD.match(word) or len(word) > 16 or (words is not None and word not in words):
             continue
-        if words is not None and word not in words:
-            continue
-        parts = phones.split()
-        stresses = [i for i, p in enumerate(parts) if p[-1] in "12"]
-        count = sum(p[-1].isdigit() for p in parts)
-        if not 1 <= count <= MAX_SYLLABLES or not stresses:
+        count = sum(p[-1].isdigit() for p in phones.split())
+        if not 1 <= count <= MAX_SYLLABLES:
             continue
         syllables[word] = count
-        rhyme[word] = " ".join(parts[stresses[-1]:])  # from the last stressed vowel
+        rhyme[word] = _rhyming_part(phones)
     by_rhyme: dict[str, list[str]] = {}
     for word, part in rhyme.items():
         by_rhyme.setdefault(part, []).append(word)
@@ -140,11 +140,16 @@ def rhyme_part(word: str) -> str | None:
     import pronouncing
 
     phones = pronouncing.phones_for_word(word.lower())
-    if not phones:
-        return None
-    parts = phones[0].split()
-    stressed = [i for i, p in enumerate(parts) if p[-1] in "12"]
-    return " ".join(parts[stressed[-1]:]) if stressed else None
+    return _rhyming_part(phones[0]) if phones else None
+
+
+def _rhyming_part(phones: str) -> str:
+    """From the last stressed vowel (or, in a word with none, such as 'the', the last
+    vowel) to the end."""
+    parts = phones.split()
+    vowels = [i for i, p in enumerate(parts) if p[-1].isdigit()]
+    stressed = [i for i in vowels if parts[i][-1] in "12"] or vowels
+    return " ".join(parts[stressed[-1]:])
 
 
 def lexicon_word_syllables(word: str) -> int | None:

@@ -1,0 +1,73 @@
+"""English forms: syllables per line and rhyme schemes hold by construction."""
+
+from __future__ import annotations
+
+import pytest
+
+from genart_desktop.text import english
+from genart_desktop.text.engine import PoemRequest
+
+
+def rhyme(word: str) -> str | None:
+    return english.rhyme_part(word)
+
+
+@pytest.mark.parametrize("scheme", ["AABB", "ABAB", "ABCB"])
+def test_quatrain_schemes_and_syllables_over_seeds(en_engine, scheme):
+    for seed in range(8):
+        syllables = 6 + seed % 5
+        poem = en_engine.generate(PoemRequest(form="quatrain", scheme=scheme, syllables=syllables,
+                                              seed=seed, temperature=1.0))
+        lines = poem.split("\n")
+        assert len(lines) == 4
+        assert [english.line_syllables(l) for l in lines] == [syllables] * 4, poem
+        ends = [english.last_word(l) for l in lines]
+        for letter in set(scheme):
+            group = [ends[i] for i, l in enumerate(scheme) if l == letter]
+            if len(group) > 1:
+                assert len({rhyme(w) for w in group}) == 1, (scheme, poem)
+                assert len(set(group)) == len(group), poem  # a word does not rhyme with itself
+
+
+def test_couplet_rhymes_with_the_users_line(en_engine):
+    prompt = "The golden sun is sinking in the sea,"
+    poem = en_engine.generate(PoemRequest(form="couplet", syllables=10, prompt=prompt, seed=4))
+    first, second = poem.split("\n")
+    assert first == prompt
+    assert english.line_syllables(second) == 10
+    assert rhyme(english.last_word(second)) == rhyme("sea")
+
+
+def test_a_short_prompt_completes_its_line(en_engine):
+    poem = en_engine.generate(PoemRequest(form="quatrain", syllables=8, prompt="The night is", seed=1))
+    lines = poem.split("\n")
+    assert lines[0].startswith("The night is ") and len(lines) == 4
+    assert english.line_syllables(lines[0]) == 8
+
+
+def test_free_verse_line_count(en_engine):
+    poem = en_engine.generate(PoemRequest(form="free", lines=3, seed=2))
+    assert len(poem.split("\n")) == 3
+
+
+def test_free_verse_with_a_syllable_count(en_engine):
+    poem = en_engine.generate(PoemRequest(form="free", lines=3, syllables=5, seed=3))
+    assert [english.line_syllables(l) for l in poem.split("\n")] == [5, 5, 5]
+
+
+def test_regenerate_line_keeps_rhyme(en_engine):
+    poem = en_engine.generate(PoemRequest(form="quatrain", scheme="AABB", seed=6))
+    again = en_engine.regenerate_line(poem, 1, PoemRequest(form="quatrain", scheme="AABB", seed=7))
+    old, new = poem.split("\n"), again.split("\n")
+    assert old[0] == new[0] and old[2:] == new[2:]
+    assert rhyme(english.last_word(new[1])) == rhyme(english.last_word(new[0]))
+    assert english.line_syllables(new[1]) == 8
+
+
+def test_shipped_english_model(english_model):
+    for seed in range(3):
+        poem = english_model.generate(PoemRequest(form="quatrain", scheme="ABAB", seed=seed))
+        lines = poem.split("\n")
+        assert [english.line_syllables(l) for l in lines] == [8] * 4
+        assert rhyme(english.last_word(lines[0])) == rhyme(english.last_word(lines[2]))
+        assert rhyme(english.last_word(lines[1])) == rhyme(english.last_word(lines[3]))
