@@ -128,7 +128,7 @@ def convert_vgg16(out_dir: Path) -> Path:
                  "split": "train (pretrained; not retrained here)"},
         "source": VGG16_SOURCE.describe(),
         "training": _conversion_record(started),
-        "metrics": {},
+        "metrics": vgg16_metrics(model, tensors),
     }
     return save_checkpoint(out_dir / weights.VGG16, tensors, card)
 
@@ -142,7 +142,9 @@ def convert_multi26(out_dir: Path) -> Path:
     started = time.perf_counter()
     _model, init = _initializers(MULTI26_SOURCE.path())
     state = state_from_onnx_names({k: torch.from_numpy(v.copy()) for k, v in init.items()})
-    MultiStyleNet().load_state_dict(state, strict=True)  # every tensor has its place
+    net = MultiStyleNet()
+    net.load_state_dict(state, strict=True)  # every tensor has its place
+    metrics = multi26_metrics(net)
     card = {
         "name": weights.MULTI26,
         "kind": "style-multi",
@@ -164,9 +166,33 @@ def convert_multi26(out_dir: Path) -> Path:
                  "split": "pretrained; not retrained here"},
         "source": MULTI26_SOURCE.describe(),
         "training": _conversion_record(started),
-        "metrics": {},
+        "metrics": metrics,
     }
     return save_checkpoint(out_dir / weights.MULTI26, state, card)
+
+
+def multi26_metrics(net) -> dict:
+    """Our module against onnxruntime on the original file, every style, one photo."""
+    import numpy as np
+    import torch
+    from PIL import Image
+    from skimage import data
+
+    from genart_desktop.style.onnx_fold import session
+
+    reference = session(MULTI26_SOURCE.path())
+    photo = np.asarray(Image.fromarray(data.coffee()).resize((256, 192)), np.float32) / 255.0
+    image = np.ascontiguousarray(photo.transpose(2, 0, 1)[None])
+    worst = 0.0
+    for index in range(26):
+        weights_26 = np.zeros(26, np.float32)
+        weights_26[index] = 1.0
+        expected = reference.run(None, {"image": image, "style_weights": weights_26})[0]
+        with torch.no_grad():
+            ours = net(torch.from_numpy(image), torch.from_numpy(weights_26)).numpy()
+        worst = max(worst, float(np.abs(ours - expected).max()))
+    return {"max_abs_diff_vs_onnxruntime_original": worst,
+            "evaluated_on": "scikit-image coffee at 256x192, each of the 26 styles"}
 
 
 # ------------------------------------------------------- arbitrary stylization pair
@@ -253,32 +279,119 @@ def _style_layer_key(path: str) -> str:
 def convert_arbitrary(out_dir: Path) -> list[Path]:
     from genart_desktop.style.onnx_fold import float_graph, initializer_arrays
 
-    written = []
-    for source, name, build, architecture in (
-        (PREDICT_SOURCE, weights.ARBITRARY_PREDICTOR, predictor_state, {
+    started = time.perf_counter()
+    graphs = {name: float_graph(source.path()) for name, source in
+              ((weights.ARBITRARY_PREDICTOR, PREDICT_SOURCE),
+               (weights.ARBITRARY_TRANSFORMER, TRANSFORM_SOURCE))}
+    states = {
+        weights.ARBITRARY_PREDICTOR: predictor_state(
+            graphs[weights.ARBITRARY_PREDICTOR],
+            initializer_arrays(graphs[weights.ARBITRARY_PREDICTOR])),
+        weights.ARBITRARY_TRANSFORMER: transformer_state(
+            graphs[weights.ARBITRARY_TRANSFORMER],
+            initializer_arrays(graphs[weights.ARBITRARY_TRANSFORMER])),
+    }
+    metrics = arbitrary_metrics(graphs, states)
+    architectures = {
+        weights.ARBITRARY_PREDICTOR: {
             "module": "genart_desktop.style.arbitrary.StylePredictor",
             "layers": "MobileNetV2 1.0 (TF SAME padding, ReLU6), global mean, linear 1280->100",
             "input": "RGB 0..1, N x 3 x 256 x 256 (centre square of the style picture)",
-            "output": "100-d style vector"}),
-        (TRANSFORM_SOURCE, weights.ARBITRARY_TRANSFORMER, transformer_state, {
+            "output": "100-d style vector"},
+        weights.ARBITRARY_TRANSFORMER: {
             "module": "genart_desktop.style.arbitrary.ArbitraryTransformer",
             "layers": "reflect-pad convs 9x9/8, 3x3/16 s2, 3x3/32 s2 (+ReLU, BN folded); 5 "
                       "residual blocks (32) and expansion (nearest x2 3x3/16, x2 3x3/8, 9x9/3 "
                       "+ sigmoid) with style-conditioned instance norm (eps 1e-5)",
-            "input": "RGB 0..1, N x 3 x H x W (H, W multiples of 4) and N x 100 style vector"}),
-    ):
-        started = time.perf_counter()
-        model = float_graph(source.path())
-        state = build(model, initializer_arrays(model))
+            "input": "RGB 0..1, N x 3 x H x W (H, W multiples of 4) and N x 100 style vector"},
+    }
+    written = []
+    for name, source in ((weights.ARBITRARY_PREDICTOR, PREDICT_SOURCE),
+                         (weights.ARBITRARY_TRANSFORMER, TRANSFORM_SOURCE)):
         card = {
             "name": name, "kind": "style-arbitrary", "license": "Apache-2.0",
-            "credit": GHIASI_CREDIT, "architecture": architecture, "data": GHIASI_DATA,
+            "credit": GHIASI_CREDIT, "architecture": architectures[name], "data": GHIASI_DATA,
             "source": {**source.describe(), "dequantized": "int8 QDQ weights folded to "
                        "float32; activation Q/DQ pairs dropped (identity)"},
-            "training": _conversion_record(started), "metrics": {},
+            "training": _conversion_record(started), "metrics": metrics,
         }
-        written.append(save_checkpoint(out_dir / name, state, card))
+        written.append(save_checkpoint(out_dir / name, states[name], card))
     return written
+
+
+def arbitrary_metrics(graphs: dict, states: dict) -> dict:
+    """Our float modules against onnxruntime running the float graph (should agree to
+    ~1e-5) and the int8 original (the price of de-quantizing), on scikit-image photos."""
+    import numpy as np
+    import torch
+    from PIL import Image
+    from skimage import data
+
+    from genart_desktop.style.arbitrary import ArbitraryTransformer, StylePredictor
+    from genart_desktop.style.onnx_fold import session
+
+    predictor, transformer = StylePredictor(), ArbitraryTransformer()
+    predictor.load_state_dict(states[weights.ARBITRARY_PREDICTOR])
+    transformer.load_state_dict(states[weights.ARBITRARY_TRANSFORMER])
+    float_sessions = [session(graphs[weights.ARBITRARY_PREDICTOR]),
+                      session(graphs[weights.ARBITRARY_TRANSFORMER])]
+    int8_sessions = [session(PREDICT_SOURCE.path()), session(TRANSFORM_SOURCE.path())]
+
+    def resized(picture, side):
+        return np.asarray(Image.fromarray(picture).resize((side, side), Image.LANCZOS),
+                          np.float32)[None] / 255.0
+
+    pairs = [(data.astronaut(), data.immunohistochemistry()), (data.coffee(), data.rocket()),
+             (data.chelsea(), data.hubble_deep_field())]
+    float_diff, psnrs = 0.0, []
+    for content, style in pairs:
+        style_in, content_in = resized(style, 256), resized(content, 384)
+        outputs = []
+        for predict, transform in (float_sessions, int8_sessions):
+            vector = predict.run(None, {"style_image": style_in})[0]
+            outputs.append(transform.run(None, {"content_image": content_in,
+                                                "mobilenet_conv/Conv/BiasAdd": vector})[0])
+        with torch.no_grad():
+            ours = transformer(torch.from_numpy(content_in).permute(0, 3, 1, 2),
+                               predictor(torch.from_numpy(style_in).permute(0, 3, 1, 2)))
+        ours = ours.permute(0, 2, 3, 1).numpy()
+        float_diff = max(float_diff, float(np.abs(ours - outputs[0]).max()))
+        psnrs.append(float(10 * np.log10(1.0 / ((ours - outputs[1]) ** 2).mean())))
+    return {
+        "max_abs_diff_vs_float_onnxruntime": float_diff,
+        "psnr_db_vs_int8_original": round(float(np.mean(psnrs)), 2),
+        "psnr_db_per_pair": [round(p, 2) for p in psnrs],
+        "evaluated_on": "scikit-image astronaut/coffee/chelsea (content, 384 px) with "
+                        "immunohistochemistry/rocket/hubble_deep_field (style, 256 px)",
+    }
+
+
+def vgg16_metrics(model, tensors: dict) -> dict:
+    """float16-stored weights against the float32 original graph (onnxruntime), conv5_3."""
+    import numpy as np
+    import onnx
+    import torch
+    from PIL import Image
+    from skimage import data
+
+    from genart_desktop.style.onnx_fold import session
+    from genart_desktop.style.vgg16 import CAFFE_MEAN_BGR, VGG16Features
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    deepest = [n for n in probe.graph.node if n.op_type == "Relu"][12].output[0]
+    probe.graph.output.append(onnx.helper.make_tensor_value_info(deepest, onnx.TensorProto.FLOAT,
+                                                                 None))
+    rgb = np.asarray(Image.fromarray(data.astronaut()).resize((240, 240)), np.float32) / 255.0
+    caffe = (rgb[..., ::-1] * 255.0 - np.array(CAFFE_MEAN_BGR, np.float32))[None]
+    expected = session(probe).run([deepest], {"input": np.ascontiguousarray(caffe)})[0]
+    features = VGG16Features()
+    features.convs.load_state_dict({k: v.float() for k, v in tensors.items()})
+    with torch.no_grad():
+        ours = features(torch.from_numpy(rgb.transpose(2, 0, 1).copy())[None])["conv5_3"].numpy()
+    relative = float(np.abs(ours - expected).max() / np.abs(expected).max())
+    return {"conv5_3_max_abs_diff_relative_to_peak_vs_float32_onnx": relative,
+            "evaluated_on": "scikit-image astronaut at 240x240 (the graph's input size)"}
 
 
 CONVERTERS = {
