@@ -5,7 +5,8 @@
     harmonize(model, score, melody_voice, ...)                -> melody kept note for note
     regenerate(model, score, Region(...), ...)                -> a region re-sampled
 
-Every function runs annealed Gibbs sampling (sampler.py), calls ``job.partial(score)``
+Every function runs annealed Gibbs sampling (sampler.py), by default steering away from
+parallel fifths and octaves (``avoid_parallels``), calls ``job.partial(score)``
 with the score so far after each step and ``job.check()`` for cancel, and returns a new
 Score (the input is never modified).
 """
@@ -19,7 +20,7 @@ import numpy as np
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.jobs import Job
 from genart_desktop.music.model import VOICE_SPANS, ChoraleModel
-from genart_desktop.music.sampler import allowed_pitches, gibbs
+from genart_desktop.music.sampler import PARALLEL_PENALTY, allowed_pitches, gibbs
 from genart_desktop.music.score import (FRAMES_PER_BEAT, REST, VOICES, Key, Note, Score,
                                         TempoChange, roll_to_notes)
 
@@ -40,7 +41,8 @@ class Region:
 def generate(model: ChoraleModel, bars: int = 8, temperature: float = 0.9,
              seed: int | None = None, key: Key | str | None = None,
              time_signature: tuple[int, int] = (4, 4), tempo: float = 80.0,
-             steps: int | None = None, job: Job | None = None) -> Score:
+             steps: int | None = None, avoid_parallels: bool = True,
+             job: Job | None = None) -> Score:
     """A new four-voice piece. With a key, its first and last chords are anchored on
     that key's tonic triad and the sampler writes everything in between."""
     key = Key.parse(key) if isinstance(key, str) else key
@@ -59,7 +61,8 @@ def generate(model: ChoraleModel, bars: int = 8, temperature: float = 0.9,
             known[voice, frames - last:] = pitch
         changeable[:, :first] = False
         changeable[:, frames - last:] = False
-    roll = _sample(model, known, changeable, temperature, seed, steps, job, score, shift=0)
+    roll = _sample(model, known, changeable, temperature, seed, steps, job, score, shift=0,
+                   avoid_parallels=avoid_parallels)
     score.notes = roll_to_notes(roll)
     if score.key is None:
         score.key = estimate_key(roll)
@@ -68,7 +71,7 @@ def generate(model: ChoraleModel, bars: int = 8, temperature: float = 0.9,
 
 def continue_score(model: ChoraleModel, score: Score, bars: int = 4, temperature: float = 0.9,
                    seed: int | None = None, steps: int | None = None,
-                   job: Job | None = None) -> Score:
+                   avoid_parallels: bool = True, job: Job | None = None) -> Score:
     """The score unchanged, followed by ``bars`` new bars. Voices the input leaves
     entirely empty are written under the input too."""
     _check_bars(bars)
@@ -83,7 +86,7 @@ def continue_score(model: ChoraleModel, score: Score, bars: int = 4, temperature
     changeable[empty_voices, :] = True
     result = score.copy()
     new = _sample(model, known, changeable, temperature, seed, steps, job, result,
-                  shift=_fitting_shift(known, ~changeable))
+                  shift=_fitting_shift(known, ~changeable), avoid_parallels=avoid_parallels)
     filled = [v for v in range(VOICES) if v not in empty_voices]
     result.notes += roll_to_notes(new, voices=empty_voices)
     result.notes += _offset(roll_to_notes(new[:, start:], voices=filled), start / FRAMES_PER_BEAT)
@@ -94,7 +97,7 @@ def continue_score(model: ChoraleModel, score: Score, bars: int = 4, temperature
 
 def harmonize(model: ChoraleModel, score: Score, melody_voice: int = 0,
               temperature: float = 0.9, seed: int | None = None, steps: int | None = None,
-              job: Job | None = None) -> Score:
+              avoid_parallels: bool = True, job: Job | None = None) -> Score:
     """The melody voice's notes exactly as given, and three new voices under it."""
     melody = score.voice_notes(melody_voice)
     if not melody:
@@ -106,7 +109,7 @@ def harmonize(model: ChoraleModel, score: Score, melody_voice: int = 0,
     changeable[melody_voice] = False
     result = score.copy(notes=[replace(n) for n in melody])
     new = _sample(model, known, changeable, temperature, seed, steps, job, result,
-                  shift=_fitting_shift(known, ~changeable))
+                  shift=_fitting_shift(known, ~changeable), avoid_parallels=avoid_parallels)
     others = [v for v in range(VOICES) if v != melody_voice]
     result.notes = [replace(n) for n in melody] + roll_to_notes(new, voices=others)
     result.key = result.key or estimate_key(new)
@@ -116,7 +119,7 @@ def harmonize(model: ChoraleModel, score: Score, melody_voice: int = 0,
 
 def regenerate(model: ChoraleModel, score: Score, region: Region, temperature: float = 0.9,
                seed: int | None = None, steps: int | None = None,
-               job: Job | None = None) -> Score:
+               avoid_parallels: bool = True, job: Job | None = None) -> Score:
     """New notes for the region's voices between its beats; everything else kept."""
     start = int(round(region.start_beat * FRAMES_PER_BEAT))
     stop = int(round(region.end_beat * FRAMES_PER_BEAT))
@@ -138,7 +141,7 @@ def regenerate(model: ChoraleModel, score: Score, region: Region, temperature: f
     changeable[voices, start:stop] = True
     known[changeable] = REST
     new = _sample(model, known, changeable, temperature, seed, steps, job, result,
-                  shift=_fitting_shift(known, ~changeable))
+                  shift=_fitting_shift(known, ~changeable), avoid_parallels=avoid_parallels)
     result.notes = kept + _offset(roll_to_notes(new[:, start:stop], voices=voices), a)
     result.notes.sort(key=lambda n: (n.start, n.voice))
     return result
@@ -174,7 +177,7 @@ def _fitting_shift(midi_roll: np.ndarray, fixed: np.ndarray) -> int:
 
 def _sample(model: ChoraleModel, midi_roll: np.ndarray, changeable: np.ndarray,
             temperature: float, seed: int | None, steps: int | None, job: Job | None,
-            template: Score, shift: int) -> np.ndarray:
+            template: Score, shift: int, avoid_parallels: bool = True) -> np.ndarray:
     """Gibbs-sample a MIDI roll's changeable cells; partial scores go to the job."""
     config = model.config
     top = config.min_pitch + config.num_pitches - 1
@@ -198,7 +201,8 @@ def _sample(model: ChoraleModel, midi_roll: np.ndarray, changeable: np.ndarray,
         job.partial(template.copy(notes=roll_to_notes(merged)))
 
     result = gibbs(model, indices, changeable, temperature, seed, steps,
-                   allowed=allowed_pitches(model), job=job,
+                   allowed=allowed_pitches(model),
+                   parallel_penalty=PARALLEL_PENALTY if avoid_parallels else 0.0, job=job,
                    on_step=partial if job is not None else None)
     return np.where(changeable, to_midi(result), midi_roll).astype(np.int16)
 

@@ -6,7 +6,8 @@ prints them as JSON lines and writes them into the model card.
    it (the model's masked conditionals with later cells masked). Scored on fixed random
    frames of each held-out chorale, next to a per-voice bigram on the same cells.
 2. Harmonizing Bach's soprano lines: rates of parallel fifths and octaves, voice
-   crossings and notes out of textbook range, next to Bach's own harmonizations.
+   crossings and notes out of textbook range, next to Bach's own harmonizations; with
+   the sampler's default parallel-fifths guard and without it (the net alone).
 """
 
 from __future__ import annotations
@@ -122,14 +123,15 @@ def rates(totals: dict[str, float]) -> dict[str, float]:
 
 
 def harmonization_stats(model: ChoraleModel, held_out: list[chorales.Chorale], job: Job,
-                        temperature: float = 0.9) -> tuple[dict, dict]:
+                        temperature: float = 0.9, avoid_parallels: bool = True
+                        ) -> tuple[dict, dict]:
     ours, bach = {}, {}
     for index, chorale in enumerate(held_out):
         job.progress(index / len(held_out), f"harmonizing held-out chorale {chorale.number}")
         melody = np.full_like(chorale.roll, REST)
         melody[0] = chorale.roll[0]
         result = harmonize(model, Score.from_roll(melody), temperature=temperature,
-                           seed=HARMONIZE_SEED + chorale.number)
+                           seed=HARMONIZE_SEED + chorale.number, avoid_parallels=avoid_parallels)
         generated = result.to_roll(chorale.roll.shape[1])
         for totals, roll in ((ours, generated), (bach, chorale.roll)):
             for key, value in voice_leading(roll).items():
@@ -152,8 +154,12 @@ def evaluate_model(name: str, job: Job, limit: int | None = None, write_card: bo
     emit("music.bigram_nll_per_voice_frame", round(baseline, 4), "nats", cells=cells,
          note="per-voice bigram, same cells")
     ours, bach = harmonization_stats(model, held_out, job)
+    raw, _ = harmonization_stats(model, held_out, job, avoid_parallels=False)
     for key in ours:
-        emit(f"music.harmonize.{key}", round(ours[key], 5), "rate", model=model.name)
+        emit(f"music.harmonize.{key}", round(ours[key], 5), "rate", model=model.name,
+             sampler="default (avoid_parallels)")
+        emit(f"music.harmonize_raw.{key}", round(raw[key], 5), "rate", model=model.name,
+             sampler="avoid_parallels=False (the net alone)")
         emit(f"music.bach.{key}", round(bach[key], 5), "rate", note="Bach's own chorales")
     bach_parallels = bach["parallel_5ths_8ves_per_chord_change"]
     ratio = (ours["parallel_5ths_8ves_per_chord_change"] / bach_parallels
@@ -170,6 +176,7 @@ def evaluate_model(name: str, job: Job, limit: int | None = None, write_card: bo
                         f"context, {FUTURE_MASKED} later frames masked; bigram add-"
                         f"{BIGRAM_SMOOTHING} over MIDI pitch or rest",
         "harmonize_heldout_sopranos": {k: round(v, 5) for k, v in ours.items()},
+        "harmonize_heldout_sopranos_without_parallel_guard": {k: round(v, 5) for k, v in raw.items()},
         "bach_heldout": {k: round(v, 5) for k, v in bach.items()},
         "parallels_vs_bach": None if ratio is None else round(ratio, 3),
         "harmonize_settings": {"temperature": 0.9, "steps": "default", "seed": "0 + number"},

@@ -172,18 +172,3 @@ def roll_to_notes(roll: np.ndarray, velocity: int = 80, voices=None) -> list[Not
                                   velocity, voice))
             frame = stop
     return notes
-
-
-def skyline(notes: list[Note]) -> list[Note]:
-    """A single line from possibly overlapping notes: the highest sounding note wins;
-    a note cut short by a higher one resumes nowhere (it simply ends)."""
-    ordered = sorted(notes, key=lambda n: (n.start, -n.pitch))
-    line: list[Note] = []
-    for note in ordered:
-        if line and note.start < line[-1].end - 1e-9:
-            previous = line[-1]
-            if note.start <= previous.start + 1e-9 or note.pitch <= previous.pitch:
-                continue    # a lower note under (or a chord tone below) the current one
-            previous.duration = note.start - previous.start
-        line.append(replace(note))
-    return line
