@@ -1,0 +1,106 @@
+"""What the latent panel shows, as plain data (no Qt): the settings behind one picture.
+
+``LatentSettings`` is what File > Save image as writes into the PNG (through the canvas
+state's parameters) and what File > Open of that PNG gives back. Its keys follow
+``genart sample`` (model, seed, truncation, directions as {"index": std}), so a PNG
+written by the CLI opens in the panel too. Directions are numbered from 0 in files and
+from 1 on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+DIRECTIONS = 16
+GENERATOR = "latent"  # marks parameters written by this panel
+
+
+@dataclass
+class LatentSettings:
+    model: str = ""
+    seed: int = 0
+    truncation: float = 1.0
+    offsets: list[float] = field(default_factory=lambda: [0.0] * DIRECTIONS)
+    #: an encoded picture's latent (VAE); when set it replaces the seed's latent
+    encoded: list[float] | None = None
+
+    def offsets_dict(self) -> dict[int, float]:
+        return {index: value for index, value in enumerate(self.offsets) if value}
+
+    def latent(self, model) -> np.ndarray:
+        """The latent this state decodes to, for a loaded ``LatentModel``."""
+        if self.encoded is not None:
+            return model.move(np.asarray(self.encoded, np.float32), self.offsets_dict())
+        return model.latent_for(self.seed, self.truncation, self.offsets_dict())
+
+    def describe(self) -> str:
+        source = "encoded picture" if self.encoded is not None else f"seed {self.seed}"
+        moved = len(self.offsets_dict())
+        return source + (f", {moved} slider{'s' * (moved > 1)} moved" if moved else "")
+
+    def parameters(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"generator": GENERATOR, "model": self.model, "seed": self.seed,
+                               "truncation": round(self.truncation, 4),
+                               "directions": {str(i): round(v, 4) for i, v in self.offsets_dict().items()}}
+        if self.encoded is not None:
+            out["encoded_latent"] = [round(float(v), 6) for v in self.encoded]
+        return out
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, Any] | None) -> "LatentSettings | None":
+        """The settings stored in a PNG or a project, or None if they are not ours."""
+        if not isinstance(parameters, dict) or not isinstance(parameters.get("model"), str) \
+                or "seed" not in parameters:
+            return None
+        try:
+            offsets = [0.0] * DIRECTIONS
+            for key, value in dict(parameters.get("directions") or {}).items():
+                if 0 <= int(key) < DIRECTIONS:
+                    offsets[int(key)] = max(-3.0, min(3.0, float(value)))
+            encoded = parameters.get("encoded_latent")
+            return cls(model=parameters["model"], seed=int(parameters["seed"]),
+                       truncation=float(parameters.get("truncation", 1.0)), offsets=offsets,
+                       encoded=[float(v) for v in encoded] if isinstance(encoded, list) else None)
+        except (TypeError, ValueError, AttributeError):
+            return None
+
+    def copy(self) -> "LatentSettings":
+        return replace(self, offsets=list(self.offsets),
+                       encoded=None if self.encoded is None else list(self.encoded))
+
+
+def interpolated_latent(model, a: LatentSettings, b: LatentSettings, t: float) -> np.ndarray:
+    """The latent a fraction ``t`` of the way from A to B.
+
+    Two seeds walk a spherical path between their noises (the engine's ``slerp``, which
+    keeps the norm typical of the prior) with truncation and sliders blended linearly;
+    an encoded picture on either end has no noise, so the latents blend linearly.
+    """
+    from genart_desktop.latent.engine import slerp
+
+    t = float(min(max(t, 0.0), 1.0))
+    if a.encoded is None and b.encoded is None:
+        noise = slerp(model.noise_for(a.seed), model.noise_for(b.seed), t)
+        truncation = (1 - t) * a.truncation + t * b.truncation
+        offsets = {i: (1 - t) * a.offsets[i] + t * b.offsets[i] for i in range(DIRECTIONS)}
+        return model.latent_from_noise(noise, truncation, offsets)
+    return ((1 - t) * a.latent(model) + t * b.latent(model)).astype(np.float32)
+
+
+def upscale(image: np.ndarray, factor: int, crisp: bool) -> np.ndarray:
+    """Enlarge a small sample: whole-pixel blocks (crisp) or a Lanczos resize (smooth,
+    Pillow premultiplies alpha for it, so transparent edges stay clean)."""
+    if factor <= 1:
+        return image
+    if crisp:
+        return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+    from PIL import Image
+
+    height, width = image.shape[:2]
+    mode = "RGBA" if image.shape[2] == 4 else "RGB"
+    picture = Image.fromarray(image, mode).resize((width * factor, height * factor),
+                                                  Image.Resampling.LANCZOS)
+    return np.asarray(picture)
