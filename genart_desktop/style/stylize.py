@@ -130,6 +130,9 @@ class StyleEngine:
                 self._vectors[key] = self.module("predictor")(x).cpu()
         return self._vectors[key]
 
+    def forget_style_vectors(self) -> None:
+        self._vectors.clear()
+
     # ------------------------------------------------------------------ the entry
     def stylize(self, content: np.ndarray, request: StyleRequest, job: Job | None = None
                 ) -> np.ndarray:
@@ -208,7 +211,20 @@ class StyleEngine:
                             on_layer)
         else:
             job.progress(0.05, f"{label}: {x.shape[3]}x{x.shape[2]}")
-            out = self._runner(name, request.runtime)(x, style.reshape(1, -1))
+            try:
+                out = self._runner(name, request.runtime)(x, style.reshape(1, -1))
+            except Exception as error:  # noqa: BLE001 - only a GPU's out-of-memory is retried
+                from genart_desktop.core.device import is_out_of_memory
+                from genart_desktop.style.tiling import run_tiled
+
+                if self.device.type == "cpu" or not is_out_of_memory(error):
+                    raise
+                import torch
+
+                torch.cuda.empty_cache()
+                job.progress(0.05, f"{label}: out of GPU memory, continuing in tiles")
+                out = run_tiled(self.module(name), x, style.reshape(1, -1), AUTO_TILE,
+                                self.device)
         array = out[0, :, :crop[0], :crop[1]].permute(1, 2, 0).float().cpu().numpy()
         if array.shape[:2] != (height, width):
             array = _resize_float(array, size=(width, height))
