@@ -81,3 +81,24 @@ def test_cancel_stops_sampling(tiny_model):
     job.cancel()
     with pytest.raises(JobCancelled):
         generate(tiny_model, bars=1, job=job, **FAST)
+
+
+def test_parallel_guard_and_the_voice_leading_count_agree():
+    import numpy as np
+    import torch
+
+    from genart_desktop.music.evaluate import voice_leading
+    from genart_desktop.music.sampler import parallels_made
+
+    low = 33
+    # soprano C5 -> D5 over a held G4 and F4; the bass leaves C3
+    roll = np.array([[72, 74], [67, 67], [65, 65], [48, 48]])
+    counts = parallels_made(torch.from_numpy(roll - low), low, 54)[0]
+    assert counts[3, 1, 50 - low] == 1        # bass to D3: parallel octaves with the soprano
+    assert counts[3, 1, 43 - low] == 0        # bass down to G2: contrary motion
+    assert counts[2, 1, 67 - low] == 1        # tenor F4 to G4: parallel fifths under C5-D5
+    assert counts[2, 1, 64 - low] == 0
+    for voice, pitch, expected in ((3, 50, 1), (3, 43, 0), (2, 67, 1)):
+        changed = roll.copy()
+        changed[voice, 1] = pitch
+        assert voice_leading(changed)["parallels"] == expected
