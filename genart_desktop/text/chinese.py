@@ -62,18 +62,27 @@ _BUZZ_INITIALS = {"zh", "ch", "sh", "r", "z", "c", "s"}
 @functools.lru_cache(maxsize=None)
 def reading(char: str) -> tuple[str | None, str | None]:
     """(rhyme group, tone class '平'/'仄') of one character, or None where unknown."""
+    return readings([char])[0]
+
+
+def readings(chars: list[str]) -> list[tuple[str | None, str | None]]:
+    """``reading`` for many characters at once (three pypinyin calls in all)."""
     from pypinyin import Style, pinyin
 
-    if not is_han(char):
-        return None, None
-    initial = pinyin(char, style=Style.INITIALS, strict=True)[0][0]
-    final = pinyin(char, style=Style.FINALS, strict=True)[0][0]
-    toned = pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0][0]
-    if not final or final == char or not toned[-1:].isdigit():
-        return None, None
-    group = "支" if final == "i" and initial in _BUZZ_INITIALS else _FINAL_TO_GROUP.get(final)
-    tone = {"1": "平", "2": "平", "3": "仄", "4": "仄"}.get(toned[-1])
-    return group, tone
+    initials = pinyin(chars, style=Style.INITIALS, strict=True, errors=lambda c: [""])
+    finals = pinyin(chars, style=Style.FINALS, strict=True, errors=lambda c: [""])
+    toned = pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda c: [""])
+    if not (len(initials) == len(finals) == len(toned) == len(chars)):  # never split a char
+        return [readings([c])[0] if len(chars) > 1 else (None, None) for c in chars]
+    result = []
+    for char, (initial,), (final,), (tone_text,) in zip(chars, initials, finals, toned):
+        if not is_han(char) or not final or not tone_text[-1:].isdigit():
+            result.append((None, None))
+            continue
+        group = "支" if final == "i" and initial in _BUZZ_INITIALS else _FINAL_TO_GROUP.get(final)
+        tone = {"1": "平", "2": "平", "3": "仄", "4": "仄"}.get(tone_text[-1])
+        result.append((group, tone))
+    return result
 
 
 def rhyme_group(char: str) -> str | None:

@@ -48,12 +48,13 @@ class ChineseComposer:
         self.tone_masks = {"平": torch.zeros(size, dtype=torch.bool),
                            "仄": torch.zeros(size, dtype=torch.bool)}
         self.group_masks: dict[str, torch.Tensor] = {}
+        readings = chinese.readings(vocab.chars)
         for offset, char in enumerate(vocab.chars):
             token = offset + len(SPECIALS)
             if not chinese.is_han(char):
                 continue
             self.han[token] = True
-            group, tone = chinese.reading(char)
+            group, tone = readings[offset]
             if tone:
                 self.tone_of[token] = tone
                 self.tone_masks[tone][token] = True
