@@ -18,12 +18,16 @@ def register(subparsers) -> None:
     compose.add_argument("--in", dest="input", help="input MIDI (continue, harmonize)")
     compose.add_argument("--bars", type=int, default=8,
                          help="bars to generate, or to add when continuing (default 8)")
-    compose.add_argument("--temperature", type=float, default=0.9)
-    compose.add_argument("--seed", type=int, default=None)
+    compose.add_argument("--temperature", type=float, default=0.9,
+                         help="lower is safer, higher is more adventurous (default 0.9)")
+    compose.add_argument("--seed", type=int, default=None, help="same seed, same music")
     compose.add_argument("--key", default=None,
                          help='key of a generated piece, e.g. "G major" or "E minor"')
     compose.add_argument("--tempo", type=float, default=None, help="beats per minute")
     compose.add_argument("--steps", type=int, default=None, help="Gibbs sampling steps")
+    compose.add_argument("--allow-parallels", action="store_true",
+                         help="sample the net as it is, without steering away from "
+                              "parallel fifths and octaves")
     compose.add_argument("--model", default="bach-chorales", help="model name or card path")
     compose.add_argument("-o", "--output", required=True, help="output MIDI file")
     compose.add_argument("--wav", help="also render to this WAV file")
@@ -60,6 +64,8 @@ def command_compose(args: argparse.Namespace) -> int:
 
     if args.mode != "generate" and not args.input:
         raise UserError(f"--mode {args.mode} needs an input melody or score: --in FILE.mid")
+    if args.key and args.mode != "generate":
+        raise UserError("--key applies to --mode generate (a given score keeps its key)")
     if not 0.05 <= args.temperature <= 5.0:
         raise UserError(f"--temperature must be between 0.05 and 5 (got {args.temperature})")
     score = None
@@ -69,7 +75,8 @@ def command_compose(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
     model = load_model(args.model)
     job = console_job(f"{args.mode} ")
-    sampling = dict(temperature=args.temperature, seed=args.seed, steps=args.steps, job=job)
+    sampling = dict(temperature=args.temperature, seed=args.seed, steps=args.steps,
+                    avoid_parallels=not args.allow_parallels, job=job)
     if args.mode == "generate":
         result = engine.generate(model, bars=args.bars, key=args.key,
                                  tempo=args.tempo or 80.0, **sampling)
