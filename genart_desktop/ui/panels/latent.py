@@ -711,13 +711,11 @@ def stall_scenario(window, seconds: float) -> Callable[[], bool]:
 
     def move() -> None:
         if not state["pressed"]:
-            slider.setSliderDown(True)
-            panel.window_.canvas.begin_gesture("Direction 1")
+            slider.setSliderDown(True)  # emits sliderPressed, as a real press does
             state["pressed"] = True
         if time.perf_counter() >= end:
             timer.stop()
             slider.setSliderDown(False)
-            panel._release()
             panel.training.cancel()
             state["finished"] = True
             return

@@ -63,8 +63,7 @@ def drag_latencies(app, panel, steps: int) -> list[float]:
     slider = panel.sliders[0]
     values = [round(300 * np.sin(2 * np.pi * i / steps)) for i in range(1, steps + 1)]
     history_before = len(canvas.history)
-    slider.setSliderDown(True)
-    canvas.begin_gesture("Direction 1")
+    slider.setSliderDown(True)  # emits sliderPressed: the panel begins the undo step
     latencies = []
     for value in values:
         if value == slider.value():
@@ -77,8 +76,9 @@ def drag_latencies(app, panel, steps: int) -> list[float]:
             time.sleep(0.0005)
         canvas.repaint()
         latencies.append((time.perf_counter() - start) * 1000)
-    slider.setSliderDown(False)
-    panel._release()
+    slider.setSliderDown(False)  # sliderReleased: the step ends with the last picture
+    while canvas.history.in_gesture:
+        app.processEvents()
     assert len(canvas.history) == history_before + 1, "one drag should be one undo step"
     return latencies
 
