@@ -1,37 +1,579 @@
-"""Style gallery: built-in styles, paintings and the user's own pictures as styles."""
+"""Style gallery: built-in styles, paintings and the user's own pictures as styles.
+
+A click shows a quick reduced-size preview on the canvas at once, then the full-size
+result replaces it: preview and result are one undoable step (a canvas gesture). The
+styles always apply to the picture as it was before styling, so trying style after style,
+or moving the strength slider, never stacks styles on top of each other; each re-render
+is a new undo step (one per slider drag). Strength, colours, mode and the mix's weights
+re-render the shown result without a new click.
+
+The work (thumbnails, checking dropped pictures, every render) runs on the panel's
+worker; the engine is created there once and kept.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLineEdit, QListWidget,
-                               QPushButton, QSlider, QVBoxLayout, QWidget)
+from pathlib import Path
+from typing import Callable
 
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSlider,
+                               QVBoxLayout, QWidget)
+
+from genart_desktop.core.errors import UserError
+from genart_desktop.core.images import IMAGE_SUFFIXES
+from genart_desktop.core.project import PanelData
+from genart_desktop.ui import settings as settings_module
+from genart_desktop.ui.canvas import qimage_from_array
+from genart_desktop.ui.panels import style_catalogue as catalogue
+from genart_desktop.ui.panels import style_render, style_thumbnails
 from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.panels.style_catalogue import StyleEntry
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+RERENDER_DELAY_MS = 120  # slider storms: render once the hand pauses
+PROGRESS_AFTER_S = 1.5  # renders expected to take longer get the status bar's progress
+
+
+class StyleGallery(QListWidget):
+    """The thumbnail grid; pictures dropped on it become the user's styles."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("style-gallery")
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(style_thumbnails.THUMB, style_thumbnails.THUMB))
+        self.setGridSize(QSize(style_thumbnails.THUMB + 18, style_thumbnails.THUMB + 34))
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setWordWrap(True)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAcceptDrops(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def _local_files(self, event) -> list[str]:
+        mime = event.mimeData()
+        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] \
+            if mime.hasUrls() else []
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._local_files(event):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if self._local_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        files = self._local_files(event)
+        if files:
+            event.acceptProposedAction()
+            self.files_dropped.emit(files)
 
 
 class StylePanel(Panel):
     name = "style"
     title = "Style"
-    coming = ("Coming with the style issues: 26 built-in styles, public-domain paintings "
-              "and your own pictures as styles, blended and applied to the canvas.")
+    coming = ""
 
+    # --- layout -------------------------------------------------------------------------
     def build(self, area: QWidget) -> None:
+        self._engine = None  # created and used on the worker thread only
+        self.rates = style_render.RateBook()
+        self.quality_settings = None  # None: the panel's default (set on first use)
+        self.entries: dict[str, StyleEntry] = {}
+        self.weights: dict[str, float] = {}  # the mix: style id -> weight
+        self._thumbs_requested = False
+        # The application in progress / on the canvas (see the module's docstring).
+        self._origin: np.ndarray | None = None  # the picture before styling
+        self._applied = None  # the CanvasState this panel put on the canvas last
+        self._gesture_open = False
+        self._pushed = None  # the state pushed inside the open gesture
+        self._generation = 0
+        self._handle = None
+
         layout = QVBoxLayout(area)
+        layout.setContentsMargins(0, 0, 0, 0)
         self.search = QLineEdit()
+        self.search.setObjectName("style-search")
         self.search.setPlaceholderText("Search styles by name or artist")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
         layout.addWidget(self.search)
-        self.gallery = QListWidget()
-        self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
+
+        self.gallery = StyleGallery()
+        self.gallery.itemClicked.connect(lambda item: self.apply())
+        self.gallery.itemActivated.connect(lambda item: self.apply())
+        self.gallery.itemSelectionChanged.connect(self._selection_changed)
+        self.gallery.files_dropped.connect(self.add_user_styles)
+        self.gallery.customContextMenuRequested.connect(self._context_menu)
         layout.addWidget(self.gallery, 1)
+
+        self.mix_box = QWidget()
+        self.mix_layout = QFormLayout(self.mix_box)
+        self.mix_layout.setContentsMargins(0, 0, 0, 0)
+        self.mix_box.setToolTip("Ctrl-click styles in the gallery to mix them; the weights "
+                                "say how much of each")
+        layout.addWidget(self.mix_box)
+
         form = QFormLayout()
         self.mode = QComboBox()
-        self.mode.addItems(["Fast", "Any picture", "Highest quality"])
+        self.mode.setObjectName("style-mode")
+        for key, text in style_render.MODES.items():
+            self.mode.addItem(text, key)
+        self.mode.setToolTip(
+            "Fast: the built-in network, and pictures at 512 px enlarged back\n"
+            "Any picture (full detail): pictures as styles at the canvas's full size\n"
+            "Highest quality: optimization on VGG16 (paintings and your pictures; slow, "
+            "streams its progress)")
         form.addRow("Mode", self.mode)
         self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setObjectName("style-strength")
         self.strength.setRange(0, 100)
         self.strength.setValue(100)
-        form.addRow("Strength", self.strength)
+        self.strength_label = QLabel("100%")
+        strength_row = QHBoxLayout()
+        strength_row.addWidget(self.strength, 1)
+        strength_row.addWidget(self.strength_label)
+        form.addRow("Strength", strength_row)
         self.preserve_colours = QCheckBox("Preserve the picture's colours")
+        self.preserve_colours.setObjectName("style-preserve-colours")
         form.addRow("", self.preserve_colours)
         layout.addLayout(form)
-        layout.addWidget(QPushButton("Add my own style…"))
+
+        self.info = QLabel("Click a style to apply it to the canvas.")
+        self.info.setObjectName("style-info")
+        self.info.setWordWrap(True)
+        self.info.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.info)
+
+        buttons = QHBoxLayout()
+        add = QPushButton("Add my own style…")
+        add.clicked.connect(self._add_dialog)
+        add.setToolTip("Or drop pictures onto the gallery")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected styles of your own")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("style-cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        for button in (add, self.remove_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+        self._rerender_timer = QTimer(self)
+        self._rerender_timer.setSingleShot(True)
+        self._rerender_timer.setInterval(RERENDER_DELAY_MS)
+        self._rerender_timer.timeout.connect(self._rerender)
+        self._restore_settings()
+        self.mode.currentIndexChanged.connect(self._setting_changed)
+        self.strength.valueChanged.connect(self._strength_moved)
+        self.strength.sliderReleased.connect(self._slider_released)
+        self.preserve_colours.toggled.connect(self._setting_changed)
+        self.window_.image_opened.connect(self._image_opened)
+        self.window_.device_changed.connect(self._device_changed)
+        self._fill_gallery()
+
+    def _fill_gallery(self) -> None:
+        """Entries now (names only); their thumbnails come from the worker."""
+        placeholder = QPixmap(style_thumbnails.THUMB, style_thumbnails.THUMB)
+        placeholder.fill(QColor(80, 80, 80))
+        self._placeholder = QIcon(placeholder)
+        for entry in catalogue.all_styles():
+            self._add_item(entry)
+
+    def _add_item(self, entry: StyleEntry) -> QListWidgetItem:
+        self.entries[entry.id] = entry
+        item = QListWidgetItem(self._placeholder, entry.name)
+        item.setData(ID_ROLE, entry.id)
+        item.setToolTip(entry.tooltip())
+        item.setSizeHint(self.gallery.gridSize())
+        self.gallery.addItem(item)
+        item.setHidden(not entry.matches(self.search.text()))
+        return item
+
+    def items(self) -> dict[str, QListWidgetItem]:
+        return {self.gallery.item(row).data(ID_ROLE): self.gallery.item(row)
+                for row in range(self.gallery.count())}
+
+    # --- thumbnails ---------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._thumbs_requested:  # only once the panel is seen: other tabs start fast
+            self._thumbs_requested = True
+            self.load_thumbnails()
+
+    def load_thumbnails(self, entries: list[StyleEntry] | None = None):
+        """Pictures' thumbnails, then (first time: rendered) the built-in styles'."""
+        pictures = [entry for entry in (entries or self.entries.values()) if entry.is_picture]
+        with_builtins = entries is None
+
+        def work(job):
+            thumbs = style_thumbnails.picture_thumbnails(pictures, job)
+            if with_builtins:
+                thumbs.update(style_thumbnails.builtin_thumbnails(self._engine_(), job))
+            return thumbs
+
+        return self.worker.submit(work, label="style thumbnails", on_result=self._set_thumbnails)
+
+    def _set_thumbnails(self, thumbs: dict[str, np.ndarray]) -> None:
+        items = self.items()
+        for style_id, thumb in thumbs.items():
+            if style_id in items:
+                items[style_id].setIcon(QIcon(QPixmap.fromImage(qimage_from_array(thumb))))
+
+    def _engine_(self):
+        """The style engine, made on the worker thread on first use and kept there."""
+        if self._engine is None:
+            from genart_desktop.style.stylize import StyleEngine
+
+            self._engine = StyleEngine()
+        return self._engine
+
+    def _device_changed(self, name: str) -> None:
+        def forget(job):
+            self._engine = None  # the next render loads the networks on the new device
+
+        self.worker.submit(forget, label="style device")
+
+    def is_ready(self) -> bool:
+        return True
+
+    # --- searching, selecting, mixing -------------------------------------------------------
+    def _filter(self, text: str) -> None:
+        for style_id, item in self.items().items():
+            item.setHidden(not self.entries[style_id].matches(text))
+
+    def visible_ids(self) -> list[str]:
+        return [style_id for style_id, item in self.items().items() if not item.isHidden()]
+
+    def _selected_ids(self) -> list[str]:
+        return [item.data(ID_ROLE) for item in self.gallery.selectedItems()]
+
+    def _selection_changed(self) -> None:
+        selected = self._selected_ids()
+        self.weights = {style_id: self.weights.get(style_id, 1.0) for style_id in selected}
+        self.remove_button.setEnabled(any(self.entries[s].kind == "user" for s in selected))
+        self._rebuild_mix()
+
+    def _rebuild_mix(self) -> None:
+        while self.mix_layout.rowCount():
+            self.mix_layout.removeRow(0)
+        if len(self.weights) < 2:
+            self.mix_box.hide()
+            return
+        for style_id, weight in self.weights.items():
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"weight-{style_id}")
+            spin.setRange(0.0, 10.0)
+            spin.setSingleStep(0.1)
+            spin.setValue(weight)
+            spin.valueChanged.connect(lambda value, s=style_id: self._weight_changed(s, value))
+            self.mix_layout.addRow(self.entries[style_id].name, spin)
+        self.mix_box.show()
+
+    def _weight_changed(self, style_id: str, value: float) -> None:
+        self.weights[style_id] = value
+        self._setting_changed()
+
+    def select(self, style_ids: list[str], weights: dict[str, float] | None = None) -> None:
+        """Select styles (and their weights) without rendering."""
+        items = self.items()
+        self.gallery.blockSignals(True)
+        self.gallery.clearSelection()
+        for style_id in style_ids:
+            if style_id in items:
+                items[style_id].setSelected(True)
+        self.gallery.blockSignals(False)
+        self.weights = {s: (weights or {}).get(s, 1.0) for s in style_ids if s in items}
+        self._selection_changed()
+
+    def choice(self) -> style_render.StyleChoice:
+        from genart_desktop.style.optimize import QualitySettings
+
+        if self.quality_settings is None:
+            self.quality_settings = QualitySettings(iterations=100, scales=2, preview_every=5)
+        return style_render.StyleChoice(
+            [(self.entries[s], w) for s, w in self.weights.items() if s in self.entries],
+            mode=self.mode.currentData(), strength=self.strength.value() / 100.0,
+            preserve_colors=self.preserve_colours.isChecked(), quality=self.quality_settings)
+
+    # --- applying ---------------------------------------------------------------------------
+    def apply(self) -> None:
+        """Render the selected styles onto the canvas: preview now, full size after."""
+        canvas = self.window_.canvas
+        choice = self.choice()
+        if not choice.styles:
+            return
+        if sum(weight for _, weight in choice.styles) <= 0:
+            self.info.setText("Give at least one style a weight above 0.")
+            return
+        if canvas.image is None:
+            self.window_.show_error("Open or make a picture first: styles apply to the canvas.")
+            return
+        self._rerender_timer.stop()
+        if not self._gesture_open and canvas.state is not self._applied:
+            self._origin = canvas.image  # a new picture: style it (not the old result)
+        source = self._origin
+        expected = style_render.plan(choice, source.shape, self.rates)
+        self.info.setText(expected.describe())
+        if not self._gesture_open:
+            canvas.begin_gesture(choice.label())
+            self._gesture_open = True
+            self._pushed = None
+        self._generation += 1
+        generation = self._generation
+        parameters = choice.parameters()
+
+        def work(job):
+            return style_render.render(self._engine_(), source, choice, job, self.rates)
+
+        self.cancel_button.setEnabled(True)
+        self._handle = self.worker.submit(
+            work, label=choice.label(), key="apply", cancel_running=True,
+            show_progress=expected.seconds > PROGRESS_AFTER_S or choice.effective_mode() == "quality",
+            on_partial=lambda part: self._show(generation, part[1], parameters, choice.label()),
+            on_progress=lambda fraction, message, left: self._progress(generation, message, left),
+            on_result=lambda image: self._landed(generation, image, parameters, choice.label()),
+            on_cancelled=lambda: self._stopped(generation, "Cancelled: the canvas is as before."),
+            on_error=lambda message: self._failed(generation, message))
+
+    def _current(self, generation: int) -> bool:
+        """True when this job is the latest and nobody else changed the canvas meanwhile."""
+        if generation != self._generation:
+            return False
+        if self._pushed is not None and self.window_.canvas.state is not self._pushed:
+            # another panel or an undo replaced our picture: stop, leave theirs alone
+            self._pushed = None
+            self._gesture_open = False
+            self.window_.canvas.end_gesture()
+            if self._handle is not None:
+                self._handle.cancel()
+            return False
+        return True
+
+    def _show(self, generation: int, image: np.ndarray, parameters: dict, label: str) -> None:
+        if self._current(generation):
+            self.window_.canvas.set_image(image, dict(parameters, preview=True), label)
+            self._pushed = self.window_.canvas.state
+
+    def _progress(self, generation: int, message: str, remaining) -> None:
+        if generation == self._generation and message and remaining is not None \
+                and remaining > PROGRESS_AFTER_S:
+            from genart_desktop.core.jobs import format_duration
+
+            self.info.setText(f"{message} · about {format_duration(remaining)} left")
+
+    def _landed(self, generation: int, image: np.ndarray, parameters: dict, label: str) -> None:
+        if not self._current(generation):
+            return
+        canvas = self.window_.canvas
+        canvas.set_image(image, parameters, label)
+        self._applied = canvas.state
+        self._pushed = canvas.state
+        self.cancel_button.setEnabled(False)
+        self.info.setText(f"{label} · {self._handle.job.message if self._handle else ''}")
+        if not self.strength.isSliderDown():  # a drag in progress stays one undo step
+            self._close_gesture()
+        self.window_.session.autosave()
+
+    def _close_gesture(self) -> None:
+        if self._gesture_open:
+            self.window_.canvas.end_gesture()
+        self._gesture_open = False
+        self._pushed = None
+
+    def _stopped(self, generation: int, message: str) -> None:
+        """Cancelled or failed: the canvas goes back to where it was before the click."""
+        if generation != self._generation:
+            return  # superseded by a newer request, which carries on the same gesture
+        canvas = self.window_.canvas
+        pushed = self._pushed is not None and canvas.state is self._pushed
+        self._close_gesture()
+        if pushed:  # back to the picture before, and no half-made picture left to redo
+            canvas.undo()
+            history = canvas.history
+            history.replace(history.states()[:history.index + 1], history.index)
+            canvas.changed.emit()
+        self.cancel_button.setEnabled(False)
+        self.info.setText(message)
+
+    def _failed(self, generation: int, message: str) -> None:
+        self._stopped(generation, "The style could not be applied.")
+        self.window_.show_error(message)
+
+    def cancel(self) -> None:
+        if self._handle is not None and not self._handle.done:
+            self._handle.cancel()
+
+    def busy(self) -> bool:
+        return self._handle is not None and not self._handle.done
+
+    # --- controls that re-render --------------------------------------------------------------
+    def _showing_our_result(self) -> bool:
+        state = self.window_.canvas.state
+        return self._gesture_open or (state is not None and state is self._applied)
+
+    def _strength_moved(self, value: int) -> None:
+        self.strength_label.setText(f"{value}%")
+        self._setting_changed()
+
+    def _setting_changed(self, *args) -> None:
+        self._save_settings()
+        self.changed.emit()
+        if self._showing_our_result():
+            self._rerender_timer.start()
+
+    def _rerender(self) -> None:
+        if self._showing_our_result():
+            self.apply()
+
+    def _slider_released(self) -> None:
+        if not self.busy() and not self._rerender_timer.isActive():
+            self._close_gesture()
+
+    # --- the user's own styles -----------------------------------------------------------------
+    def _add_dialog(self) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(self, "Add pictures as styles", "",
+                                                f"Images ({patterns})")
+        if files:
+            self.add_user_styles(files)
+
+    def add_user_styles(self, files: list[str]):
+        """Check and copy pictures into the user's styles (on the worker)."""
+
+        def work(job):
+            added, refused = [], []
+            for file in files:
+                job.check()
+                try:
+                    entry = catalogue.add_user_style(file)
+                except UserError as error:
+                    refused.append(str(error))
+                except OSError as error:
+                    refused.append(f"{Path(file).name}: could not be copied "
+                                   f"({error.strerror or error})")
+                    continue
+                added.append((entry, style_thumbnails.picture_thumbnails([entry], job)))
+            return added, refused
+
+        return self.worker.submit(work, label="add styles", on_result=self._styles_added)
+
+    def _styles_added(self, result) -> None:
+        added, refused = result
+        for entry, thumbs in added:
+            self._add_item(entry)
+            self._set_thumbnails(thumbs)
+        if added:
+            names = ", ".join(entry.name for entry, _ in added)
+            self.info.setText(f"Added to your styles: {names}")
+            self.gallery.scrollToItem(self.items()[added[-1][0].id])
+        if refused:
+            self.window_.show_error("Not added:\n" + "\n".join(refused))
+
+    def remove_selected(self) -> None:
+        for style_id in self._selected_ids():
+            entry = self.entries[style_id]
+            if entry.kind != "user":
+                continue
+            catalogue.remove_user_style(entry)
+            self.gallery.takeItem(self.gallery.row(self.items()[style_id]))
+            del self.entries[style_id]
+            self.info.setText(f"Removed {entry.name} from your styles")
+        self._selection_changed()
+
+    def _context_menu(self, position) -> None:
+        item = self.gallery.itemAt(position)
+        if item is None or self.entries[item.data(ID_ROLE)].kind != "user":
+            return
+        menu = QMenu(self)
+        remove = QAction("Remove from my styles", menu)
+        remove.triggered.connect(self.remove_selected)
+        menu.addAction(remove)
+        menu.exec(self.gallery.viewport().mapToGlobal(position))
+
+    # --- state -------------------------------------------------------------------------------
+    def _controls(self) -> dict:
+        return {"styles": [[s, w] for s, w in self.weights.items()],
+                "mode": self.mode.currentData(), "strength": self.strength.value() / 100.0,
+                "preserve_colors": self.preserve_colours.isChecked()}
+
+    def _set_controls(self, state: dict) -> None:
+        widgets = (self.mode, self.strength, self.preserve_colours)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            index = self.mode.findData(state.get("mode", "fast"))
+            self.mode.setCurrentIndex(max(index, 0))
+            self.strength.setValue(round(float(state.get("strength", 1.0)) * 100))
+            self.strength_label.setText(f"{self.strength.value()}%")
+            self.preserve_colours.setChecked(bool(state.get("preserve_colors", False)))
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        styles = [item for item in state.get("styles", []) if isinstance(item, list) and item]
+        self.select([str(item[0]) for item in styles],
+                    {str(item[0]): float(item[-1]) for item in styles})
+        missing = [str(item[0]) for item in styles if str(item[0]) not in self.entries]
+        if missing:
+            self.info.setText("Not in this gallery any more: " + ", ".join(missing))
+
+    def save_state(self) -> PanelData:
+        return PanelData(state=self._controls())
+
+    def restore_state(self, data: PanelData) -> None:
+        self.cancel()
+        self._close_gesture()
+        self._applied = None
+        self._set_controls(data.state or {})
+
+    def _image_opened(self, path: str, parameters) -> None:
+        if isinstance(parameters, dict) and isinstance(parameters.get("style"), dict):
+            stored = parameters["style"]
+            stored = dict(stored, styles=[[item[0], item[-1]] for item in stored.get("styles", [])])
+            self._set_controls(stored)
+
+    def _save_settings(self) -> None:
+        stored = settings_module.app_settings()
+        stored.setValue("style/mode", self.mode.currentData())
+        stored.setValue("style/strength", self.strength.value())
+        stored.setValue("style/preserve_colors", self.preserve_colours.isChecked())
+
+    def _restore_settings(self) -> None:
+        stored = settings_module.app_settings()
+        index = self.mode.findData(stored.value("style/mode", "fast"))
+        self.mode.setCurrentIndex(max(index, 0))
+        try:
+            self.strength.setValue(int(stored.value("style/strength", 100)))
+        except (TypeError, ValueError):
+            pass
+        self.strength_label.setText(f"{self.strength.value()}%")
+        self.preserve_colours.setChecked(str(stored.value("style/preserve_colors", "false"))
+                                         .lower() == "true")
+
+
+def stall_scenario(window, seconds: float) -> Callable[[], bool]:
+    """A real stylization through the gallery: a 1024 px canvas, a click on a style."""
+    from PySide6.QtTest import QTest
+
+    from genart_desktop.core.images import load_image, to_array
+
+    photo = load_image(Path(catalogue.paths.resources_dir()) / "samples" / "astronaut.png")
+    window.canvas.set_image(to_array(photo.resize((1024, 1024))), {}, "benchmark picture")
+    window.show_panel("style")
+    panel: StylePanel = window.panels["style"]
+    item = panel.items()["builtin:6"]
+    panel.gallery.scrollToItem(item)
+    QTest.mouseClick(panel.gallery.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier,
+                     panel.gallery.visualItemRect(item).center())
+    return lambda: panel._handle is not None and panel._handle.done

@@ -1,0 +1,214 @@
+"""What a click in the style gallery computes, Qt-free: a quick preview, then the full result.
+
+    result = render(engine, picture, choice, job)
+
+``job.partial`` receives the preview (the picture stylized at a reduced size, enlarged
+back to the picture's size so the canvas does not jump) and, in the highest-quality
+mode, the optimization's improving pictures; the return value is the full-size result.
+``plan`` says beforehand whether the picture will be tiled and how long it should take.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from genart_desktop.core.jobs import Job, format_duration
+from genart_desktop.ui.panels.style_catalogue import StyleEntry
+
+PREVIEW_SIDE = 320  # the instant preview's longest side
+FAST_PICTURE_SIDE = 512  # "fast" runs the any-picture network at this size, then enlarges
+QUALITY_SIDE = 384  # the optimization's output cap on a CPU in the panel (slow otherwise)
+MODES = {"fast": "Fast", "picture": "Any picture (full detail)", "quality": "Highest quality"}
+# Seconds per megapixel on a 2-core CPU (measured; replaced by what this machine does).
+DEFAULT_RATES = {"fast": 0.45, "picture": 1.3, "tiled": 6.0, "quality": 400.0}
+
+
+@dataclass
+class StyleChoice:
+    """The panel's controls as plain data."""
+
+    styles: list[tuple[StyleEntry, float]]
+    mode: str = "fast"  # a key of MODES
+    strength: float = 1.0
+    preserve_colors: bool = False
+    quality: object | None = None  # QualitySettings for the highest-quality mode
+
+    def effective_mode(self) -> str:
+        """Built-in styles exist only as a fast network: a mix with one is never optimized."""
+        if self.mode == "quality" and any(not entry.is_picture for entry, _ in self.styles):
+            return "picture"
+        return self.mode
+
+    def parameters(self) -> dict:
+        """What the canvas state (and a saved PNG) records about how it was made."""
+        return {"style": {
+            "styles": [[entry.id, entry.name, round(weight, 3)] for entry, weight in self.styles],
+            "mode": self.effective_mode(), "strength": round(self.strength, 3),
+            "preserve_colors": self.preserve_colors}}
+
+    def label(self) -> str:
+        names = " + ".join(entry.name for entry, _ in self.styles[:3])
+        return f"Style: {names}{' + …' if len(self.styles) > 3 else ''}"
+
+
+@dataclass
+class Plan:
+    width: int
+    height: int
+    tiled: bool
+    tile: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        size = f"{self.width}×{self.height}"
+        how = (f"tiled in {self.tile} px pieces (whole-picture statistics, no seams)"
+               if self.tiled else "in one piece")
+        text = f"{size}, {how}: about {format_duration(self.seconds)}"
+        return "; ".join([text, *self.notes])
+
+
+class RateBook:
+    """Seconds per megapixel per engine, learnt from the renders this session made."""
+
+    def __init__(self) -> None:
+        self.rates = dict(DEFAULT_RATES)
+
+    def learn(self, kind: str, megapixels: float, seconds: float) -> None:
+        if megapixels > 0.05:  # tiny pictures are dominated by overheads
+            self.rates[kind] = 0.5 * self.rates[kind] + 0.5 * seconds / megapixels
+
+
+def plan(choice: StyleChoice, shape: tuple[int, ...], rates: RateBook) -> Plan:
+    from genart_desktop.style.stylize import AUTO_TILE, AUTO_TILE_PIXELS
+
+    height, width = shape[:2]
+    mode = choice.effective_mode()
+    notes = []
+    if mode != choice.mode:
+        notes.append("built-in styles have no picture to optimize: any-picture network used")
+    if mode == "quality":
+        side = min(QUALITY_SIDE, max(height, width))
+        megapixels = side * side * min(height, width) / max(height, width) / 1e6
+        iterations = getattr(choice.quality, "iterations", 100) / 100
+        seconds = rates.rates["quality"] * megapixels * iterations
+        if max(height, width) > QUALITY_SIDE:
+            notes.append(f"optimized at {QUALITY_SIDE} px, then enlarged")
+        return Plan(width, height, False, 0, seconds, notes)
+    tiled = height * width > AUTO_TILE_PIXELS
+    has_builtin = any(not entry.is_picture for entry, _ in choice.styles)
+    has_picture = any(entry.is_picture for entry, _ in choice.styles)
+    megapixels = height * width / 1e6
+    seconds = 0.0
+    if has_builtin:
+        seconds += megapixels * rates.rates["tiled" if tiled else "fast"]
+    if has_picture:
+        picture_mp = megapixels
+        if mode == "fast":
+            scale = min(1.0, FAST_PICTURE_SIDE / max(height, width))
+            picture_mp = megapixels * scale * scale
+        picture_tiled = picture_mp * 1e6 > AUTO_TILE_PIXELS
+        seconds += picture_mp * rates.rates["tiled" if picture_tiled else "picture"]
+        tiled = tiled if has_builtin else picture_tiled
+    return Plan(width, height, tiled, AUTO_TILE, seconds, notes)
+
+
+def request_for(choice: StyleChoice, preview: bool = False):
+    from genart_desktop.style.stylize import StyleRequest
+
+    builtin: dict[int, float] = {}
+    pictures = []
+    for entry, weight in choice.styles:
+        if weight <= 0:
+            continue
+        if entry.is_picture:
+            pictures.append((entry.path, float(weight)))
+        else:
+            builtin[entry.index] = builtin.get(entry.index, 0.0) + float(weight)
+    mode = choice.effective_mode()
+    request = StyleRequest(builtin=builtin, pictures=pictures, strength=choice.strength,
+                           preserve_colors=choice.preserve_colors)
+    if mode == "quality" and not preview:
+        request.mode = "quality"
+        request.max_size = QUALITY_SIDE
+        if choice.quality is not None:
+            request.quality = choice.quality
+    elif mode == "fast" and not preview:
+        request.arbitrary_size = FAST_PICTURE_SIDE
+    return request
+
+
+class _StageJob(Job):
+    """A job for one stage of the work: its progress maps into [start, end] of the whole,
+    its partial pictures are enlarged to the canvas's size, cancel is the outer job's."""
+
+    def __init__(self, outer: Job, start: float, end: float, size: tuple[int, int]):
+        super().__init__()
+        self.outer, self.start, self.end, self.size = outer, start, end, size
+
+    def cancelled(self) -> bool:
+        return self.outer.cancelled()
+
+    def check(self) -> None:
+        self.outer.check()
+
+    def cancel(self) -> None:
+        self.outer.cancel()
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+        self.message = message
+        self.outer.progress(self.start + (self.end - self.start) * self.fraction, message)
+
+    def partial(self, result) -> None:
+        self.outer.partial(("quality", fit_to(result, self.size)))
+
+
+def fit_to(picture: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``picture`` resized to (width, height), or as is when it already has that size."""
+    if picture.shape[1] == size[0] and picture.shape[0] == size[1]:
+        return picture
+    return np.asarray(Image.fromarray(picture).resize(size, Image.BICUBIC))
+
+
+def shrink(picture: np.ndarray, side: int) -> np.ndarray:
+    height, width = picture.shape[:2]
+    scale = side / max(height, width)
+    if scale >= 1:
+        return picture
+    size = (max(16, round(width * scale)), max(16, round(height * scale)))
+    return np.asarray(Image.fromarray(picture).resize(size, Image.BILINEAR))
+
+
+def preview(engine, picture: np.ndarray, choice: StyleChoice, job: Job) -> np.ndarray:
+    """The picture stylized at ``PREVIEW_SIDE`` px, enlarged back to the picture's size."""
+    small = shrink(picture, PREVIEW_SIDE)
+    out = engine.stylize(small, request_for(choice, preview=True), _StageJob(job, 0, 0, (0, 0)))
+    return fit_to(out, (picture.shape[1], picture.shape[0]))
+
+
+def render(engine, picture: np.ndarray, choice: StyleChoice, job: Job,
+           rates: RateBook | None = None) -> np.ndarray:
+    """Preview (as ``job.partial(("preview", image))``), then the full-size result."""
+    size = (picture.shape[1], picture.shape[0])
+    job.progress(0.0, "preview")
+    job.partial(("preview", preview(engine, picture, choice, job)))
+    mode = choice.effective_mode()
+    started = time.perf_counter()
+    stage = _StageJob(job, 0.05, 1.0, size)
+    result = engine.stylize(picture, request_for(choice), stage)
+    seconds = time.perf_counter() - started
+    if rates is not None:
+        kind = mode if mode == "quality" else (
+            "tiled" if plan(choice, picture.shape, rates).tiled else mode)
+        megapixels = size[0] * size[1] / 1e6
+        if mode == "quality":  # the rate is per megapixel at 100 iterations
+            megapixels = (min(QUALITY_SIDE, max(size)) ** 2 * min(size) / max(size) / 1e6
+                          * getattr(choice.quality, "iterations", 100) / 100)
+        rates.learn(kind, megapixels, seconds)
+    job.progress(1.0, f"done in {format_duration(seconds)}")
+    return fit_to(result, size)
