@@ -137,7 +137,7 @@ def bench_optimization(engine, vgg, iterations: int) -> None:
     from genart_desktop.style.optimize import QualitySettings
     from genart_desktop.style.stylize import StyleRequest
 
-    photo, style = _photo("chelsea"), _photo("immunohistochemistry")
+    photo, style = _photo("astronaut", 512), _photo("immunohistochemistry")
     for optimizer in ("lbfgs", "adam"):
         settings = QualitySettings(iterations=iterations, optimizer=optimizer, scales=1,
                                    preview_every=5)

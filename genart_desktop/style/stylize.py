@@ -14,6 +14,7 @@ alpha kept, grayscale accepted, large pictures tiled with whole-picture statisti
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from genart_desktop.core.jobs import Job
 from genart_desktop.style import colors
 from genart_desktop.style.optimize import QualitySettings
 
+log = logging.getLogger(__name__)
 PictureLike = Union[np.ndarray, str, Path]
 MIN_SIDE = 16  # the networks reflect-pad 4 px after downsampling by 4
 QUALITY_MIN_SIDE = 32  # VGG16 pools four times before conv5_1
@@ -98,7 +100,8 @@ class StyleEngine:
         from genart_desktop.style import weights
 
         net = self.module(name)
-        use_ort = self.device.type == "cpu" and runtime != "torch" and rt.onnxruntime_available()
+        use_ort = self.device.type == "cpu" and runtime != "torch" and \
+            rt.onnxruntime_available() and self._runners.get(name) is not False
         if runtime == "onnxruntime" and not use_ort:
             raise UserError("the onnxruntime runtime needs a CPU device and the onnxruntime "
                             "package (pip install onnxruntime)")
@@ -113,7 +116,15 @@ class StyleEngine:
 
             sha = find_model(model).card["weights"]["sha256"]
             dim = 26 if name == "multi26" else 100
-            runner = rt.OnnxRunner(net, model, sha, dim)
+            try:
+                runner = rt.OnnxRunner(net, model, sha, dim)
+            except Exception:  # noqa: BLE001 - an accelerator that fails must not stop the work
+                if runtime == "onnxruntime":
+                    raise
+                log.warning("onnxruntime export of %s failed; using PyTorch", name,
+                            exc_info=True)
+                self._runners[name] = False
+                return self._runner(name, "torch")
             self.export_seconds[name] = runner.export_seconds
             self._runners[name] = runner
         return self._runners[name]
