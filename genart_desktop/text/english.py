@@ -80,6 +80,8 @@ def _build_lexicon(words: frozenset[str] | None) -> Lexicon:
         seen.add(word)
         if not _WORD.match(word) or len(word) > 16 or (words is not None and word not in words):
             continue
+        if len(word) == 1 and word not in "aio":
+            continue  # cmudict spells out letters ('f', 'z'); in verse they are noise
         count = sum(p[-1].isdigit() for p in phones.split())
         if not 1 <= count <= MAX_SYLLABLES:
             continue
@@ -156,7 +158,7 @@ def lexicon_word_syllables(word: str) -> int | None:
     return _all_syllables().get(word)
 
 
-def corpus_words(texts: list[str], min_count: int = 2) -> list[str]:
+def corpus_words(texts: list[str], min_count: int = 3) -> list[str]:
     """Words of a training text that cmudict knows, seen at least ``min_count`` times."""
     from collections import Counter
 

@@ -193,6 +193,11 @@ def train(params: TrainParams, job: Job) -> Path:
         job.progress(0.0, f"resuming at step {resumed['step']}")
     elif params.base:
         model, vocab, base_card = load_lm(params.base)
+        if base_card.get("script"):  # a simplified text fine-tunes a traditional model as such
+            from genart_desktop.text.chinese import convert_script
+
+            corpus.train = [convert_script(d, base_card["script"]) for d in corpus.train]
+            corpus.held_out = [convert_script(d, base_card["script"]) for d in corpus.held_out]
         vocab = vocab.extended(corpus.train)
         model.resize_vocab(len(vocab))
         resumed = None
