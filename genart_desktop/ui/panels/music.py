@@ -32,7 +32,7 @@ from genart_desktop.music.score import (PITCH_CLASS_NAMES, VOICE_NAMES, VOICES, 
                                         TempoChange)
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.panels.music_audio import (SAMPLE_RATE, Player, SoundDeviceSink, Track,
-                                                  seconds_to_beat)
+                                                  seconds_to_beat, warm_up)
 from genart_desktop.ui.panels.music_document import ScoreDocument, empty_score
 from genart_desktop.ui.panels.music_instruments import GM_PROGRAMS
 from genart_desktop.ui.panels.music_roll import VOICE_COLOURS, PianoRoll
@@ -40,7 +40,7 @@ from genart_desktop.ui.settings import app_settings
 
 SNAPS = (("1/4", 1.0), ("1/8", 0.5), ("1/16", 0.25), ("off", None))
 KEYS = [None] + [Key(t, m) for m in (False, True) for t in range(12)]
-RENDER_AHEAD_MS = 120      # quiet time after an edit before the score is rendered ahead
+RENDER_AHEAD_MS = 50       # quiet time after an edit before the score is rendered ahead
 PLAYHEAD_MS = 30
 MIDI_FILTER = "MIDI files (*.mid *.midi);;All files (*)"
 
@@ -92,6 +92,7 @@ class MusicPanel(Panel):
         self._job = None
         self._job_before: Score | None = None
         self._drag_dir: Path | None = None
+        self._midi_cache: tuple[Score | None, bytes] = (None, b"")   # save_state's last MIDI
         self.audio_problem = ""
         self.document = ScoreDocument(self)
         self.player = Player(lambda: self.sink_factory())
@@ -103,6 +104,7 @@ class MusicPanel(Panel):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.player.close)
+        self.window_.ready.connect(warm_up)     # after start-up, not during it
 
         self.roll = PianoRoll(self.document)
         layout = QVBoxLayout(area)
@@ -398,9 +400,12 @@ class MusicPanel(Panel):
                    "steps": self.sampling_steps}
 
         def work(job):
-            return run(self._model(), before.copy(), options, job)
+            result = run(self._model(), before.copy(), options, job)
+            return result, midi_bytes(result)      # the autosave then writes no MIDI here
 
-        def finished(result: Score) -> None:
+        def finished(outcome) -> None:
+            result, data = outcome
+            self._midi_cache = (result.copy(), data)
             self.document.replace_score(result, label, before=before)
             self._job_done()
             self.window_.statusBar().showMessage(f"{label}: done (seed {options['seed']})", 5000)
@@ -641,10 +646,12 @@ class MusicPanel(Panel):
         def read(job):
             from genart_desktop.music.midi_io import read_midi
 
-            return read_midi(path)
+            score, messages = read_midi(path)
+            return score, messages, midi_bytes(score)
 
         def loaded(result) -> None:
-            score, messages = result
+            score, messages, data = result
+            self._midi_cache = (score.copy(), data)
             self.document.replace_score(score, f"Load {name}")
             self.roll.show_notes()
             note = "; ".join(messages)
@@ -715,11 +722,11 @@ class MusicPanel(Panel):
         }
         files = {}
         if score.notes:
-            from genart_desktop.music.midi_io import score_to_pretty_midi
-
-            buffer = io.BytesIO()
-            score_to_pretty_midi(score).write(buffer)
-            files["score.mid"] = buffer.getvalue()
+            cached_score, data = self._midi_cache
+            if cached_score != score:
+                data = midi_bytes(score)
+                self._midi_cache = (score.copy(), data)
+            files["score.mid"] = data
         return PanelData(state=state, files=files)
 
     def restore_state(self, data: PanelData) -> None:
@@ -750,6 +757,7 @@ class MusicPanel(Panel):
         self._rendered_score = None
         self.roll.show_notes()
         self._update_buttons()
+        self._render_timer.start()
 
     def _restore_controls(self, state: dict) -> None:
         def value(name, kind, default):
@@ -775,6 +783,15 @@ class MusicPanel(Panel):
             self.roll.pixels_per_beat, self.roll.row_height = float(zoom[0]), float(zoom[1])
             self.roll.zoom_time(1.0)     # clamps and updates the scroll bars
             self.roll.zoom_pitch(1.0)
+
+
+def midi_bytes(score: Score) -> bytes:
+    """The score as a MIDI file's bytes (the engine's writer)."""
+    from genart_desktop.music.midi_io import score_to_pretty_midi
+
+    buffer = io.BytesIO()
+    score_to_pretty_midi(score).write(buffer)
+    return buffer.getvalue()
 
 
 def _part_voices(score: Score) -> list[int]:
