@@ -412,3 +412,52 @@ def test_save_and_restore_state_keeps_voices_and_settings(panel, window):
     assert restored.time_signature == (3, 4) and restored.programs == (0, 68, 70, 42)
     assert panel.snap_box.currentText() == "1/4" and panel.temperature.value() == 1.3
     assert panel.roll.loop == (1.0, 3.0) and window.messages == []
+
+
+def test_no_output_device_is_reported(panel, window, monkeypatch):
+    import sounddevice
+
+    from genart_desktop.ui.panels.music_audio import SoundDeviceSink
+
+    def no_device(*args, **kwargs):
+        raise sounddevice.PortAudioError("Error querying device -1")
+
+    monkeypatch.setattr(sounddevice, "OutputStream", no_device)
+    panel.sink_factory = SoundDeviceSink
+    panel.document.reset(chords(1))
+    panel.play()
+    assert window.messages[-1].startswith("no audio output device could be opened")
+    assert panel.player.state == "stopped" and panel.play_button.text() == "Play"
+
+
+def test_the_soundfont_comes_from_the_settings(panel, window, qtbot, tmp_path):
+    from genart_desktop.ui.settings import app_settings
+
+    fake = tmp_path / "fake.sf2"
+    fake.write_bytes(b"RIFF....junk")
+    app_settings().setValue("soundfont", str(fake))
+    panel.document.reset(chords(1))
+    panel.play()
+    qtbot.waitUntil(lambda: any("not a SoundFont" in m for m in window.messages), timeout=5000)
+    assert panel.player.state == "stopped"
+    app_settings().setValue("soundfont", "")
+    panel.play()                                    # the default SoundFont plays again
+    qtbot.waitUntil(lambda: panel.player.first_sound_at is not None, timeout=5000)
+
+
+def test_pause_resumes_where_it_was_and_space_toggles(panel, qtbot):
+    panel.document.reset(chords(2))
+    panel.roll.setFocus()
+    qtbot.keyClick(panel.roll, Qt.Key.Key_Space)
+    assert panel.player.state == "playing"
+    qtbot.waitUntil(lambda: panel.player.first_sound_at is not None, timeout=5000)
+    qtbot.wait(300)
+    qtbot.keyClick(panel.roll, Qt.Key.Key_Space)
+    assert panel.player.state == "paused"
+    paused_at = panel.roll.playhead_beat
+    assert paused_at > 0.2
+    qtbot.wait(200)
+    assert panel.roll.playhead_beat == paused_at
+    panel.play()
+    qtbot.wait(300)
+    assert panel.roll.playhead_beat > paused_at

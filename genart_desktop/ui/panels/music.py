@@ -120,8 +120,8 @@ class MusicPanel(Panel):
         self.status.hide()
         layout.addWidget(self.status)
 
-        self.roll.undo_requested.connect(self.document.undo_stack.undo)
-        self.roll.redo_requested.connect(self.document.undo_stack.redo)
+        self.roll.undo_requested.connect(self.undo)
+        self.roll.redo_requested.connect(self.redo)
         self.roll.play_pause_requested.connect(self.play_pause)
         self.roll.seek_requested.connect(self.seek_beat)
         self.roll.loop_changed.connect(self._loop_range_changed)
@@ -246,10 +246,10 @@ class MusicPanel(Panel):
             row.addWidget(button)
         self.undo_button = QToolButton()
         self.undo_button.setText("Undo")
-        self.undo_button.clicked.connect(self.document.undo_stack.undo)
+        self.undo_button.clicked.connect(self.undo)
         self.redo_button = QToolButton()
         self.redo_button.setText("Redo")
-        self.redo_button.clicked.connect(self.document.undo_stack.redo)
+        self.redo_button.clicked.connect(self.redo)
         row.addWidget(self.undo_button)
         row.addWidget(self.redo_button)
         for text, slot in (("Zoom +", lambda: self.roll.zoom_time(1.25)),
@@ -287,6 +287,17 @@ class MusicPanel(Panel):
         row.addWidget(_DragHandle(self))
         row.addStretch(1)
         return row
+
+    def busy(self) -> bool:
+        return self._job is not None and not self._job.done
+
+    def undo(self) -> None:
+        if not self.busy():            # a model job is drawing into the score
+            self.document.undo_stack.undo()
+
+    def redo(self) -> None:
+        if not self.busy():
+            self.document.undo_stack.redo()
 
     # --- small reactions ------------------------------------------------------------------------
     def _set_tool(self, name: str) -> None:
@@ -352,7 +363,7 @@ class MusicPanel(Panel):
         self._render_timer.start()
 
     def _update_buttons(self) -> None:
-        busy = self._job is not None and not self._job.done
+        busy = self.busy()
         has_notes = bool(self.document.score.notes)
         for button in (self.generate_button, self.bars):
             button.setEnabled(not busy)

@@ -112,6 +112,10 @@ def warm_up() -> threading.Thread:
             render._import_fluidsynth()
         except Exception:  # noqa: BLE001 - a missing library is reported when Play is pressed
             pass
+        try:
+            import sounddevice  # noqa: F401 - about 0.1 s
+        except Exception:  # noqa: BLE001 - reported when Play is pressed
+            pass
 
     thread = threading.Thread(target=load, name="music-warm-up", daemon=True)
     thread.start()
@@ -197,6 +201,8 @@ class Player:
 
     def close(self) -> None:
         self._stop_sink()
+        if self._sink is not None and hasattr(self._sink, "close"):
+            self._sink.close()
         self._sink = None
         for track in (self.track, self._next_track):
             if track is not None:
@@ -300,8 +306,12 @@ class SoundDeviceSink:
         self._stream.start()
 
     def stop(self) -> None:
+        # The stream stays open, so the next Play starts without opening the device again.
+        if self._stream is not None and self._stream.active:
+            self._stream.stop()       # lets the buffers in flight play out, then silence
+
+    def close(self) -> None:
         if self._stream is not None:
-            self._stream.stop()       # waits for the buffers in flight, then silence
             self._stream.close()
             self._stream = None
 
