@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDoubleSpinBox
 
 from genart_desktop.core import paths
 from genart_desktop.ui.main_window import MainWindow
-from genart_desktop.ui.panels.style_render import PREVIEW_SIDE
+from genart_desktop.ui.panels.style_render import PREVIEW_SIDE, PREVIEW_SIDES, RateBook
 
 
 @pytest.fixture(scope="module")
@@ -228,4 +228,13 @@ def test_state_round_trip_and_preview_size(panel, window):
     panel.restore_state(saved)
     assert panel.weights == {"builtin:3": 2.0, "painting:the-starry-night.jpg": 0.5}
     assert panel.strength.value() == 70 and panel.mode.currentData() == "picture"
-    assert PREVIEW_SIDE <= 384  # the preview is computed at reduced size
+
+
+def test_preview_shrinks_on_a_busy_machine_and_grows_on_a_fast_one():
+    rates = RateBook()
+    assert rates.preview_side() == PREVIEW_SIDE
+    rates.learn_preview(0.1, 1.0)  # 10 s per megapixel: a very busy CPU
+    assert rates.preview_side() == PREVIEW_SIDES[0]
+    fast = RateBook()
+    fast.learn_preview(0.1, 0.002)
+    assert fast.preview_side() == PREVIEW_SIDES[1]

@@ -91,6 +91,7 @@ class StylePanel(Panel):
         self.entries: dict[str, StyleEntry] = {}
         self.weights: dict[str, float] = {}  # the mix: style id -> weight
         self._thumbs_requested = False
+        self.warming = False  # picture styles' vectors are being computed ahead of clicks
         # The application in progress / on the canvas (see the module's docstring).
         self._origin: np.ndarray | None = None  # the picture before styling
         self._applied = None  # the CanvasState this panel put on the canvas last
@@ -215,6 +216,7 @@ class StylePanel(Panel):
         """Pictures' thumbnails, then (first time: rendered) the built-in styles'."""
         pictures = [entry for entry in (entries or self.entries.values()) if entry.is_picture]
         with_builtins = entries is None
+        self.warming = with_builtins  # until the style vectors are computed (see below)
 
         def work(job):
             thumbs = style_thumbnails.picture_thumbnails(pictures, job)
@@ -222,7 +224,33 @@ class StylePanel(Panel):
                 thumbs.update(style_thumbnails.builtin_thumbnails(self._engine_(), job))
             return thumbs
 
-        return self.worker.submit(work, label="style thumbnails", on_result=self._set_thumbnails)
+        def done(thumbs) -> None:
+            self._set_thumbnails(thumbs)
+            if with_builtins:
+                self._warm_style_vectors(pictures)
+
+        return self.worker.submit(work, label="style thumbnails", on_result=done)
+
+    def _warm_style_vectors(self, entries: list[StyleEntry]) -> None:
+        """Compute each picture style's vector ahead of a click, one short job at a time
+        and only while the worker is idle, so a click never waits behind more than one."""
+        self.warming = bool(entries)
+        if not entries:
+            return
+        if self.worker.busy():
+            QTimer.singleShot(500, lambda: self._warm_style_vectors(entries))
+            return
+
+        def work(job):
+            from genart_desktop.style.stylize import load_style_picture
+
+            try:
+                self._engine_().style_vector(load_style_picture(entries[0].path))
+            except UserError:
+                pass  # a broken picture says so when it is clicked
+
+        self.worker.submit(work, label="style vectors",
+                           on_result=lambda _: self._warm_style_vectors(entries[1:]))
 
     def _set_thumbnails(self, thumbs: dict[str, np.ndarray]) -> None:
         items = self.items()

@@ -19,7 +19,9 @@ from PIL import Image
 from genart_desktop.core.jobs import Job, format_duration
 from genart_desktop.ui.panels.style_catalogue import StyleEntry
 
-PREVIEW_SIDE = 320  # the instant preview's longest side
+PREVIEW_SIDE = 320  # the instant preview's longest side on an idle machine
+PREVIEW_SIDES = (160, 384)  # the range it adapts within (see RateBook.preview_side)
+PREVIEW_BUDGET_S = 0.12  # computing the preview should take about this long
 FAST_PICTURE_SIDE = 512  # "fast" runs the any-picture network at this size, then enlarges
 QUALITY_SIDE = 384  # the optimization's output cap on a CPU in the panel (slow otherwise)
 MODES = {"fast": "Fast", "picture": "Any picture (full detail)", "quality": "Highest quality"}
@@ -78,9 +80,25 @@ class RateBook:
     def __init__(self) -> None:
         self.rates = dict(DEFAULT_RATES)
 
+        self.preview_rates: dict[str, float] = {}  # per network: "builtin" or "picture"
+
     def learn(self, kind: str, megapixels: float, seconds: float) -> None:
         if megapixels > 0.05:  # tiny pictures are dominated by overheads
             self.rates[kind] = 0.5 * self.rates[kind] + 0.5 * seconds / megapixels
+
+    def learn_preview(self, megapixels: float, seconds: float, network: str = "builtin") -> None:
+        rate = seconds / max(megapixels, 1e-3)
+        old = self.preview_rates.get(network)
+        self.preview_rates[network] = rate if old is None else 0.5 * old + 0.5 * rate
+
+    def preview_side(self, network: str = "builtin") -> int:
+        """The preview's side that keeps it within PREVIEW_BUDGET_S on this machine now
+        (a busy CPU gets a smaller, blurrier preview rather than a late one)."""
+        rate = self.preview_rates.get(network)
+        if rate is None:
+            return PREVIEW_SIDE
+        side = int((PREVIEW_BUDGET_S / rate * 1e6) ** 0.5) // 16 * 16
+        return min(max(side, PREVIEW_SIDES[0]), PREVIEW_SIDES[1])
 
 
 def plan(choice: StyleChoice, shape: tuple[int, ...], rates: RateBook) -> Plan:
@@ -184,10 +202,16 @@ def shrink(picture: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(picture).resize(size, Image.BILINEAR))
 
 
-def preview(engine, picture: np.ndarray, choice: StyleChoice, job: Job) -> np.ndarray:
-    """The picture stylized at ``PREVIEW_SIDE`` px, enlarged back to the picture's size."""
-    small = shrink(picture, PREVIEW_SIDE)
+def preview(engine, picture: np.ndarray, choice: StyleChoice, job: Job,
+            rates: RateBook | None = None) -> np.ndarray:
+    """The picture stylized at a reduced size, enlarged back to the picture's size."""
+    network = "picture" if any(entry.is_picture for entry, _ in choice.styles) else "builtin"
+    small = shrink(picture, rates.preview_side(network) if rates else PREVIEW_SIDE)
+    started = time.perf_counter()
     out = engine.stylize(small, request_for(choice, preview=True), _StageJob(job, 0, 0, (0, 0)))
+    if rates is not None:
+        rates.learn_preview(small.shape[0] * small.shape[1] / 1e6, time.perf_counter() - started,
+                            network)
     return fit_to(out, (picture.shape[1], picture.shape[0]))
 
 
@@ -196,7 +220,7 @@ def render(engine, picture: np.ndarray, choice: StyleChoice, job: Job,
     """Preview (as ``job.partial(("preview", image))``), then the full-size result."""
     size = (picture.shape[1], picture.shape[0])
     job.progress(0.0, "preview")
-    job.partial(("preview", preview(engine, picture, choice, job)))
+    job.partial(("preview", preview(engine, picture, choice, job, rates)))
     mode = choice.effective_mode()
     started = time.perf_counter()
     stage = _StageJob(job, 0.05, 1.0, size)
