@@ -4,7 +4,6 @@ playback of the real FluidSynth render into a recording sink, MIDI files in and 
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -461,3 +460,21 @@ def test_pause_resumes_where_it_was_and_space_toggles(panel, qtbot):
     panel.play()
     qtbot.wait(300)
     assert panel.roll.playhead_beat > paused_at
+
+
+def test_player_loops_inside_the_render_and_stops_on_a_loop_past_the_end():
+    from genart_desktop.ui.panels.music_audio import Player, Track
+
+    track = Track(chords(1, bpm=240.0), None).start()      # 1 s + 1 s ring-out
+    assert track.wait(10) and track.error is None
+    player = Player(lambda: RecordingSink(speed=50.0))
+    player.set_track(track)
+    player.set_loop(1000, 3000)
+    player.seek(1000)
+    player.state = "playing"                                 # pull without a sink thread
+    blocks = np.concatenate([player.pull(BLOCK_FRAMES) for _ in range(20)])
+    assert np.array_equal(blocks[:2000], track.audio[1000:3000])
+    assert np.array_equal(blocks[2000:4000], track.audio[1000:3000])
+    player.set_loop(track.total + 10, track.total + 1000)   # a loop after the end
+    player.seek(track.total)
+    assert not player.pull(BLOCK_FRAMES).any() and player.finished

@@ -15,6 +15,7 @@ the panel's worker; sampled notes appear as they are drawn and the result is one
 from __future__ import annotations
 
 import io
+import math
 import random
 import tempfile
 from pathlib import Path
@@ -28,8 +29,7 @@ from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
 
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import PanelData
-from genart_desktop.music.score import (PITCH_CLASS_NAMES, VOICE_NAMES, VOICES, Key, Note, Score,
-                                        TempoChange)
+from genart_desktop.music.score import VOICE_NAMES, VOICES, Key, Note, Score, TempoChange
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.panels.music_audio import (SAMPLE_RATE, Player, SoundDeviceSink, Track,
                                                   seconds_to_beat, warm_up)
@@ -498,8 +498,6 @@ class MusicPanel(Panel):
         if not notes:
             self.window_.show_error("Select the notes to regenerate first.")
             return
-        import math
-
         start = math.floor(min(n.start for n in notes) * 4 + 1e-9) / 4   # whole 16ths
         end = math.ceil(max(n.end for n in notes) * 4 - 1e-9) / 4
         voices = tuple(sorted({n.voice for n in notes}))

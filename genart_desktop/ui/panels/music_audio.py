@@ -244,10 +244,10 @@ class Player:
                 end = min(end, track.total)
                 want = min(frames - filled, end - self.position)
                 if want <= 0:
-                    if self.loop:
+                    if self.loop and self.loop[0] < end:
                         self.position = self.loop[0]
                         continue
-                    self.finished = True
+                    self.finished = True       # the end (or a loop that starts after it)
                     break
                 if not track.ready(self.position + want):
                     break                  # buffering: silence now, same place next time
