@@ -10,6 +10,7 @@ onnxruntime is optional: without it, or with ``runtime="torch"``, PyTorch runs.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from pathlib import Path
@@ -67,22 +68,15 @@ class OnnxRunner:
 
 
 def _export(net: torch.nn.Module, path: Path, style_dim: int) -> None:
-    cpu_net = net.to("cpu") if next(net.parameters()).device.type == "cpu" else \
-        _cpu_copy(net)
+    """Export a CPU module (the runner is only used on CPU devices)."""
     example = (torch.rand(1, 3, 64, 64), torch.full((1, style_dim), 1.0 / style_dim))
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two processes may export at once
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            cpu_net, example, str(tmp), input_names=["image", "style"], output_names=["out"],
+            net, example, str(tmp), input_names=["image", "style"], output_names=["out"],
             # one picture, one style per run: the norms take the style's scale and shift
             dynamic_axes={"image": {2: "h", 3: "w"}, "out": {2: "h", 3: "w"}},
             opset_version=OPSET, dynamo=False,
         )
     tmp.replace(path)
-
-
-def _cpu_copy(net: torch.nn.Module) -> torch.nn.Module:
-    import copy
-
-    return copy.deepcopy(net).to("cpu")
