@@ -36,6 +36,7 @@ from genart_desktop.ui.panels.style_catalogue import StyleEntry
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 RERENDER_DELAY_MS = 120  # slider storms: render once the hand pauses
+THUMBS_PER_TURN = 6
 PROGRESS_AFTER_S = 1.5  # renders expected to take longer get the status bar's progress
 
 
@@ -87,7 +88,7 @@ class StylePanel(Panel):
     def build(self, area: QWidget) -> None:
         self._engine = None  # created and used on the worker thread only
         self.rates = style_render.RateBook()
-        self.quality_settings = None  # None: the panel's default (set on first use)
+        self.quality_settings = None  # QualitySettings; None: style_render's default
         self.entries: dict[str, StyleEntry] = {}
         self.weights: dict[str, float] = {}  # the mix: style id -> weight
         self._thumbs_requested = False
@@ -182,6 +183,10 @@ class StylePanel(Panel):
         self.window_.image_opened.connect(self._image_opened)
         self.window_.device_changed.connect(self._device_changed)
         self._fill_gallery()
+        # Import the engine's modules on the worker now, so that a click never imports on
+        # the UI thread (a first import there stalled it for ~50 ms).
+        self.worker.submit(lambda job: __import__("genart_desktop.style.stylize"),
+                           label="style import")
 
     def _fill_gallery(self) -> None:
         """Entries now (names only); their thumbnails come from the worker."""
@@ -219,9 +224,10 @@ class StylePanel(Panel):
         self.warming = with_builtins  # until the style vectors are computed (see below)
 
         def work(job):
-            thumbs = style_thumbnails.picture_thumbnails(pictures, job)
-            if with_builtins:
+            thumbs = {}
+            if with_builtins:  # the built-ins first: this also loads the engine early
                 thumbs.update(style_thumbnails.builtin_thumbnails(self._engine_(), job))
+            thumbs.update(style_thumbnails.picture_thumbnails(pictures, job))
             return thumbs
 
         def done(thumbs) -> None:
@@ -253,10 +259,19 @@ class StylePanel(Panel):
                            on_result=lambda _: self._warm_style_vectors(entries[1:]))
 
     def _set_thumbnails(self, thumbs: dict[str, np.ndarray]) -> None:
-        items = self.items()
-        for style_id, thumb in thumbs.items():
-            if style_id in items:
-                items[style_id].setIcon(QIcon(QPixmap.fromImage(qimage_from_array(thumb))))
+        """A few icons per event-loop turn, so the UI thread never stalls on a batch."""
+        pending = list(thumbs.items())
+
+        def next_batch() -> None:
+            items = self.items()
+            for style_id, thumb in pending[:THUMBS_PER_TURN]:
+                if style_id in items:
+                    items[style_id].setIcon(QIcon(QPixmap.fromImage(qimage_from_array(thumb))))
+            del pending[:THUMBS_PER_TURN]
+            if pending:
+                QTimer.singleShot(0, next_batch)
+
+        next_batch()
 
     def _engine_(self):
         """The style engine, made on the worker thread on first use and kept there."""
@@ -325,10 +340,6 @@ class StylePanel(Panel):
         self._selection_changed()
 
     def choice(self) -> style_render.StyleChoice:
-        from genart_desktop.style.optimize import QualitySettings
-
-        if self.quality_settings is None:
-            self.quality_settings = QualitySettings(iterations=100, scales=2, preview_every=5)
         return style_render.StyleChoice(
             [(self.entries[s], w) for s, w in self.weights.items() if s in self.entries],
             mode=self.mode.currentData(), strength=self.strength.value() / 100.0,
@@ -590,18 +601,30 @@ class StylePanel(Panel):
 
 
 def stall_scenario(window, seconds: float) -> Callable[[], bool]:
-    """A real stylization through the gallery: a 1024 px canvas, a click on a style."""
+    """A real stylization through the gallery: a 1024 px canvas, a click on a style.
+
+    The picture is loaded on a worker (as File > Open does), then the gallery item is
+    clicked; done once the full-size result has landed."""
     from PySide6.QtTest import QTest
 
     from genart_desktop.core.images import load_image, to_array
 
-    photo = load_image(Path(catalogue.paths.resources_dir()) / "samples" / "astronaut.png")
-    window.canvas.set_image(to_array(photo.resize((1024, 1024))), {}, "benchmark picture")
-    window.show_panel("style")
     panel: StylePanel = window.panels["style"]
-    item = panel.items()["builtin:6"]
-    panel.gallery.scrollToItem(item)
-    QTest.mouseClick(panel.gallery.viewport(), Qt.MouseButton.LeftButton,
-                     Qt.KeyboardModifier.NoModifier,
-                     panel.gallery.visualItemRect(item).center())
-    return lambda: panel._handle is not None and panel._handle.done
+    window.show_panel("style")
+    clicked = []
+
+    def load(job):
+        photo = load_image(catalogue.paths.resources_dir() / "samples" / "astronaut.png")
+        return to_array(photo.resize((1024, 1024)))
+
+    def click(picture) -> None:
+        window.canvas.set_image(picture, {}, "benchmark picture")
+        item = panel.items()["builtin:6"]
+        panel.gallery.scrollToItem(item)
+        QTest.mouseClick(panel.gallery.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier,
+                         panel.gallery.visualItemRect(item).center())
+        clicked.append(panel._handle)
+
+    window.canvas_worker.submit(load, label="benchmark picture", on_result=click)
+    return lambda: bool(clicked) and clicked[0] is not None and clicked[0].done
