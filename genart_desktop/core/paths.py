@@ -37,51 +37,47 @@ def resources_dir() -> Path:
     return _shipped_dir("resources")
 
 
-def user_data_dir() -> Path:
-    """The user's own models, styles, autosaves. ``GENART_DATA_DIR`` overrides (tests)."""
-    override = os.environ.get("GENART_DATA_DIR")
+def _platform_folder(variable: str, kind: str) -> Path:
+    """A per-user folder from platformdirs (``kind``: data, cache, log, config), created;
+    the environment variable overrides it (tests, portable installs)."""
+    override = os.environ.get(variable)
     if override:
         path = Path(override)
     else:
         import platformdirs
 
-        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        path = Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _subfolder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def user_data_dir() -> Path:
+    """The user's own models, styles, autosaves. ``GENART_DATA_DIR`` overrides."""
+    return _platform_folder("GENART_DATA_DIR", "data")
 
 
 def user_models_dir() -> Path:
-    path = _chosen["models"] or user_data_dir() / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subfolder(_chosen["models"] or user_data_dir() / "models")
 
 
 def autosave_dir() -> Path:
-    path = _chosen["autosave"] or user_data_dir() / "autosave"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subfolder(_chosen["autosave"] or user_data_dir() / "autosave")
 
 
 def cache_dir() -> Path:
     """Downloaded training data and parsed corpora. ``GENART_CACHE_DIR`` overrides."""
-    override = os.environ.get("GENART_CACHE_DIR")
-    if override:
-        path = Path(override)
-    else:
-        import platformdirs
+    return _platform_folder("GENART_CACHE_DIR", "cache")
 
-        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+
+def config_dir() -> Path:
+    """Settings. ``GENART_CONFIG_DIR`` overrides."""
+    return _platform_folder("GENART_CONFIG_DIR", "config")
 
 
 def log_file() -> Path:
-    override = os.environ.get("GENART_LOG_DIR")
-    if override:
-        folder = Path(override)
-    else:
-        import platformdirs
-
-        folder = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "genart.log"
+    return _platform_folder("GENART_LOG_DIR", "log") / "genart.log"

@@ -5,26 +5,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PySide6.QtCore import QSettings
 
-from genart_desktop.core.paths import APP_NAME
+from genart_desktop.core.paths import config_dir
 
 MAX_RECENT_FILES = 10
-
-
-def config_dir() -> Path:
-    override = os.environ.get("GENART_CONFIG_DIR")
-    if override:
-        folder = Path(override)
-    else:
-        import platformdirs
-
-        folder = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def app_settings() -> QSettings:
