@@ -104,7 +104,7 @@ class MusicPanel(Panel):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.player.close)
-        self.window_.ready.connect(warm_up)     # after start-up, not during it
+        self.window_.ready.connect(self._after_startup)
 
         self.roll = PianoRoll(self.document)
         layout = QVBoxLayout(area)
@@ -384,6 +384,17 @@ class MusicPanel(Panel):
             self.snap_box.setCurrentIndex(snap)
         if stored.value("music/tool", "draw") == "select":
             self.tool_group.buttons()[1].setChecked(True)
+
+    def _after_startup(self) -> None:
+        """Warm FluidSynth and load the chorale model in the background, once the window
+        is up, so the first Play and the first Generate do not wait for them."""
+        warm_up()
+
+        def load(job) -> None:
+            self._model()
+
+        # A missing model is said when the user asks for it, not at start-up.
+        self.worker.submit(load, label="load chorale model", on_error=lambda message: None)
 
     # --- the model --------------------------------------------------------------------------------
     def _model(self):
