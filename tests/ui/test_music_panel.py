@@ -478,3 +478,12 @@ def test_player_loops_inside_the_render_and_stops_on_a_loop_past_the_end():
     player.set_loop(track.total + 10, track.total + 1000)   # a loop after the end
     player.seek(track.total)
     assert not player.pull(BLOCK_FRAMES).any() and player.finished
+
+
+def test_a_score_too_long_to_play_says_so(panel, window, qtbot):
+    long_score = Score(notes=[Note(60, 0.0, 1.0), Note(62, 4000.0, 1.0)],
+                       tempo_changes=[TempoChange(0.0, 60.0)])     # 67 minutes
+    panel.document.reset(long_score)
+    panel.play()
+    qtbot.waitUntil(lambda: any("export it as MIDI" in m for m in window.messages), timeout=5000)
+    assert panel.player.state == "stopped"

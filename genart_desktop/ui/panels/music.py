@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -103,7 +104,7 @@ class MusicPanel(Panel):
         self._playhead_timer.timeout.connect(self._tick)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.player.close)
+            app.aboutToQuit.connect(self.shutdown)
         self.window_.ready.connect(self._after_startup)
 
         self.roll = PianoRoll(self.document)
@@ -627,6 +628,9 @@ class MusicPanel(Panel):
         self._playhead_timer.stop()
         self._render_timer.stop()
         self.player.close()
+        if self._drag_dir is not None:
+            shutil.rmtree(self._drag_dir, ignore_errors=True)
+            self._drag_dir = None
 
     # --- files -------------------------------------------------------------------------------------
     def file_actions(self) -> list:

@@ -34,6 +34,7 @@ NO_DEVICE_HINT = ("no audio output device could be opened ({reason}); MIDI and W
                   "work without one")
 SILENCE = 1e-4               # a block quieter than this is not "sound" (first-sound timing)
 RENDER_BLOCK_SECONDS = 0.25  # the first block is ready sooner than with the engine's 0.5 s
+MAX_PLAY_SECONDS = 20 * 60   # 200 MB of audio held for playback; longer scores export only
 
 
 class Sink(Protocol):
@@ -55,15 +56,23 @@ class Track:
         self.score = score
         self.soundfont = soundfont or None
         self.total = render_length(score, SAMPLE_RATE) if score.notes else 0
-        self.audio = np.zeros((self.total, 2), np.float32)
         self.rendered = 0                 # frames ready at the start of ``audio``
         self.error: str | None = None     # a UserError's text when rendering failed
         self.done = threading.Event()
+        if self.total > MAX_PLAY_SECONDS * SAMPLE_RATE:
+            self.error = (f"the score lasts {self.total / SAMPLE_RATE / 60:.0f} minutes; the "
+                          f"piano roll plays up to {MAX_PLAY_SECONDS // 60} (export it as MIDI "
+                          f"or WAV instead)")
+            self.total = 0
+        self.audio = np.zeros((self.total, 2), np.float32)
         self.first_block_s: float | None = None   # render start -> first block (seconds)
         self._job = Job()
         self._thread: threading.Thread | None = None
 
     def start(self) -> "Track":
+        if self.error:
+            self.done.set()
+            return self
         self._thread = threading.Thread(target=self._render, name="music-render", daemon=True)
         self._thread.start()
         return self
