@@ -92,8 +92,12 @@ def test_gallery_lists_26_builtins_and_the_paintings_with_credits(panel, qtbot):
     # built-in thumbnails are rendered in the background and cached
     qtbot.waitUntil(lambda: any((paths.cache_dir() / "style-thumbnails").rglob("25.png")),
                     timeout=60000)
-    icon = panel.items()["builtin:3"].icon().pixmap(96, 96).toImage()
-    assert icon.pixelColor(10, 10) != icon.pixelColor(60, 50)  # a picture, not a grey tile
+
+    def icon_is_a_picture() -> bool:  # not the grey placeholder tile any more
+        icon = panel.items()["builtin:3"].icon().pixmap(96, 96).toImage()
+        return icon.pixelColor(10, 10) != icon.pixelColor(60, 50)
+
+    qtbot.waitUntil(icon_is_a_picture, timeout=10000)
 
 
 def test_dropped_picture_is_added_and_still_there_after_a_restart(panel, window, qtbot,

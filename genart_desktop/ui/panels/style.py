@@ -244,7 +244,7 @@ class StylePanel(Panel):
         if not entries:
             return
         if self.worker.busy():
-            QTimer.singleShot(500, lambda: self._warm_style_vectors(entries))
+            QTimer.singleShot(500, self, lambda: self._warm_style_vectors(entries))
             return
 
         def work(job):
@@ -269,7 +269,7 @@ class StylePanel(Panel):
                     items[style_id].setIcon(QIcon(QPixmap.fromImage(qimage_from_array(thumb))))
             del pending[:THUMBS_PER_TURN]
             if pending:
-                QTimer.singleShot(0, next_batch)
+                QTimer.singleShot(0, self, next_batch)  # dropped with the panel
 
         next_batch()
 
