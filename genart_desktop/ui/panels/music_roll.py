@@ -53,7 +53,7 @@ class PianoRoll(QAbstractScrollArea):
         self.setObjectName("piano-roll")
         self.document = document
         self.pixels_per_beat = 48.0
-        self.row_height = 9.0
+        self.row_height = 8.0
         self.snap: float | None = 0.25     # beats; None = off
         self.tool = "draw"
         self.voice = 0                     # for new notes
@@ -188,6 +188,11 @@ class PianoRoll(QAbstractScrollArea):
         self._paint_rows(painter, first_pitch, last_pitch, width)
         self._paint_grid(painter, height)
         self._paint_notes(painter)
+        if not self.document.score.notes:
+            painter.setPen(QColor("#8a8d94"))
+            painter.drawText(QRectF(KEY_WIDTH, RULER_HEIGHT, width - KEY_WIDTH, height - RULER_HEIGHT),
+                             Qt.AlignmentFlag.AlignCenter,
+                             "Click to add notes, press Generate, or drop a MIDI file here")
         self._paint_band(painter)
         self._paint_playhead(painter, height)
         painter.setClipping(False)
