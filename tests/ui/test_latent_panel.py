@@ -211,7 +211,7 @@ def test_dropped_folder_trains_cancels_resumes_and_appears_in_the_picker(panel, 
                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     panel.dropEvent(drop)
     assert box.running and box.name_edit.text() == "my-shapes"
-    qtbot.waitUntil(lambda: box.step >= 10 and box.samples.pixmap() is not None
+    qtbot.waitUntil(lambda: box.step >= 4 and box.samples.pixmap() is not None
                     and not box.samples.pixmap().isNull(), timeout=60_000)
     assert box.plot.series  # the loss curve has points
     box.cancel_button.click()

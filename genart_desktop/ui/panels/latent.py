@@ -99,6 +99,7 @@ class LatentPanel(Panel):
         self.truncation.setToolTip("Scale of the random latent: 1 is the trained distribution, "
                                    "smaller gives safer, more average pictures")
         self.truncation_label = QLabel("1.00")
+        self.truncation_label.setFixedWidth(self.truncation_label.fontMetrics().horizontalAdvance("0.00") + 6)
         self._connect_drag(self.truncation, "Truncation", self._truncation_changed)
         truncation_row.addWidget(self.truncation, 1)
         truncation_row.addWidget(self.truncation_label)
@@ -154,7 +155,7 @@ class LatentPanel(Panel):
             slider.setObjectName(f"latent-direction-{index}")
             slider.setRange(-3 * SLIDER_STEPS, 3 * SLIDER_STEPS)
             value = QLabel("+0.00")
-            value.setMinimumWidth(40)
+            value.setFixedWidth(value.fontMetrics().horizontalAdvance("-0.00") + 6)  # no relayout per move
             reset = QToolButton()
             reset.setText("⟲")
             reset.setToolTip(f"Reset direction {index + 1}")
@@ -348,7 +349,11 @@ class LatentPanel(Panel):
         self.truncation_label.setText(f"{self.truncation.value() / 100:.2f}")
         for slider, label in zip(self.sliders, self.slider_values):
             label.setText(f"{slider.value() / SLIDER_STEPS:+.2f}")
-        self.source_label.setText(f"Showing {self.settings().describe()}")
+        self._set_source(f"Showing {self.settings().describe()}")
+
+    def _set_source(self, text: str) -> None:
+        if self.source_label.text() != text:  # a wrapped label relays the panel out
+            self.source_label.setText(text)
 
     # --- user changes -----------------------------------------------------------------------------------
     def _seed_changed(self) -> None:
@@ -501,7 +506,7 @@ class LatentPanel(Panel):
         if self._interp["a"].model != self.model_name():
             self.select_model(self._interp["a"].model)
         self._interp["active"] = True
-        self.source_label.setText(f"Showing {value / 10:.1f}% of the way from A to B")
+        self._set_source(f"Showing {value / 10:.0f}% of the way from A to B")
         self.changed.emit()
         self.request_render("Interpolate")
 
@@ -683,9 +688,10 @@ class LatentPanel(Panel):
 
 # --- benchmark: the UI stall while the user drags a slider and a model trains --------------------------------
 def stall_scenario(window, seconds: float) -> Callable[[], bool]:
-    """Starts a real training run (a GAN on a generated folder of 64 px discs, through the
+    """Starts a real training run (a GAN on a generated folder of 64 px shapes, through the
     panel's training widgets) and drags direction 1 back and forth through the real slider
-    for ``seconds``; done when the drag is over and the run has been cancelled."""
+    at 60 moves a second for ``seconds``; done when the drag is over and the run has been
+    cancelled (cancel waits for its checkpoint)."""
     import tempfile
 
     from PySide6.QtCore import QTimer
@@ -694,16 +700,22 @@ def stall_scenario(window, seconds: float) -> Callable[[], bool]:
 
     panel: LatentPanel = window.panels["latent"]
     ensure_bench_model(panel)
-    folder = make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-latent-stall-")), 64)
-    panel.training.kind_box.setCurrentIndex(panel.training.kind_box.findData("gan"))
-    panel.training.size_box.setCurrentIndex(panel.training.size_box.findData(64))
-    panel.training.length_unit.setCurrentIndex(panel.training.length_unit.findData("minutes"))
-    panel.training.length_spin.setValue(60)
-    panel.training.name_edit.setText("stall-benchmark")
-    panel.training.restart_check.setChecked(True)
-    panel.training.set_folder(str(folder))
-    panel.training.name_edit.setText("stall-benchmark")
-    panel.training.start()
+    box = panel.training
+    box.kind_box.setCurrentIndex(box.kind_box.findData("gan"))
+    box.size_box.setCurrentIndex(box.size_box.findData(64))
+    box.length_unit.setCurrentIndex(box.length_unit.findData("minutes"))
+    box.length_spin.setValue(60)
+    box.restart_check.setChecked(True)
+
+    def start_training(folder: Path) -> None:
+        box.set_folder(str(folder))
+        box.name_edit.setText("stall-benchmark")
+        box.start()
+
+    # the folder is written off the UI thread, as a user's folder would already exist
+    box.worker().submit(
+        lambda job: make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-latent-stall-")), 64),
+        on_result=start_training)
 
     slider = panel.sliders[0]
     end = time.perf_counter() + seconds
@@ -716,7 +728,7 @@ def stall_scenario(window, seconds: float) -> Callable[[], bool]:
         if time.perf_counter() >= end:
             timer.stop()
             slider.setSliderDown(False)
-            panel.training.cancel()
+            box.cancel()
             state["finished"] = True
             return
         value = state["value"] + state["step"]
@@ -730,4 +742,4 @@ def stall_scenario(window, seconds: float) -> Callable[[], bool]:
     timer.setInterval(16)  # a hand moving a mouse: about 60 events a second
     timer.timeout.connect(move)
     timer.start()
-    return lambda: state["finished"] and not panel.training.running
+    return lambda: state["finished"] and not box.running

@@ -19,9 +19,9 @@ from genart_desktop.core.jobs import format_duration
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.canvas import qimage_from_array
 from genart_desktop.ui.panels.latent_plot import LossPlot
-from genart_desktop.ui.panels.latent_training_run import (CHECKPOINT_SECONDS, CancellableParams,
-                                                           RelayJob, parse_losses, resumed_step,
-                                                           training_threads)
+from genart_desktop.ui.panels.latent_training_run import (CHECKPOINT_SECONDS, params_dict,
+                                                           parse_losses, resumed_step,
+                                                           run_training)
 
 SETTINGS_PREFIX = "latent/train/"
 SIZES = (16, 32, 64)
@@ -186,22 +186,16 @@ class TrainingBox(QGroupBox):
             return
         self._remember()
         kind = self.kind_box.currentData()
-        length = {self.length_unit.currentData(): float(self.length_spin.value())}
-        params = CancellableParams(
-            folder=folder, kind=kind, output=name, size=int(self.size_box.currentData()),
-            partial_every=self.every_spin.value(), checkpoint_seconds=CHECKPOINT_SECONDS,
-            restart=self.restart_check.isChecked(),
-            command=f"genart train-images {folder} --kind {kind} --size {self.size_box.currentData()} "
-                    f"--{self.length_unit.currentData()} {self.length_spin.value()} -o {name}",
-            **length)
+        size = int(self.size_box.currentData())
+        unit, length = self.length_unit.currentData(), self.length_spin.value()
+        values = dict(folder=folder, kind=kind, output=name, size=size,
+                      partial_every=self.every_spin.value(), checkpoint_seconds=CHECKPOINT_SECONDS,
+                      restart=self.restart_check.isChecked(), **{unit: float(length)},
+                      command=f"genart train-images {folder} --kind {kind} --size {size} "
+                              f"--{unit} {length} -o {name}")
 
         def work(job):
-            import torch
-
-            from genart_desktop.latent.train import train
-
-            torch.set_num_threads(training_threads())
-            return train(params, RelayJob(job, params))
+            return run_training(params_dict(**values), job)
 
         self.plot.clear()
         self.step = 0
@@ -221,8 +215,9 @@ class TrainingBox(QGroupBox):
             self.status.setText("Cancelling: writing a checkpoint after this step…")
 
     def worker(self):
-        """A worker of its own, so that training never waits on a slider or the reverse.
-        (MainWindow._worker registers it for the status bar and for shutdown.)"""
+        """A worker of its own (it waits on the training process), so that training never
+        waits on a slider or the reverse. MainWindow._worker registers it for the status
+        bar and for shutdown."""
         if self._worker is None:
             self._worker = self.window_._worker("latent-training")
         return self._worker

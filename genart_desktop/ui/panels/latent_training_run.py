@@ -1,97 +1,233 @@
-"""Glue between the window and ``latent.train.train`` (no Qt): a run the user can cancel
-without losing work, and the losses read back from its progress messages.
+"""Training a latent model for the window, in a child process (no Qt here).
 
-The engine writes a resumable checkpoint every ``checkpoint_seconds`` and checks for
-cancellation only inside ``job.progress`` (every 10 steps); a cancel there loses the
-steps since the last checkpoint. ``CancellableParams`` makes a cancel end the current
-step with a checkpoint and stop right after it, so Cancel then Train again resumes
-where it stopped. (The cleaner fix belongs in the engine: save on ``JobCancelled``.)
+Why a process: the first optimizer a process creates imports about 900 modules (torch's
+dynamo, sympy, triton), and a training loop is Python holding the GIL between steps;
+both stalled the window for up to 0.9 s when training ran on a thread. The child runs
+``latent.train.train`` and talks JSON lines on stdout; the parent's worker thread
+(``run_training``) turns them back into progress, sample grids and a result.
+
+Cancel without losing work: the engine checkpoints every ``checkpoint_seconds`` and
+checks for cancellation only every 10 steps, losing the steps since its last
+checkpoint. ``CancellableParams`` makes a stop end the current step with a checkpoint
+and leave right after it, so Train again resumes where it stopped. If the window dies,
+the child's stdin closes and it stops the same way. (The cleaner fix belongs in the
+engine: save the checkpoint on ``JobCancelled``.)
+
+    python -m genart_desktop.ui.panels.latent_training_run   # reads TrainParams JSON on stdin
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
+import queue
 import re
+import subprocess
+import sys
+import tempfile
 import threading
+import traceback
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from genart_desktop.core.errors import JobCancelled
+import numpy as np
+
+from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.jobs import Job
-from genart_desktop.latent.train import TrainParams, checkpoint_stem, output_stem
 
 CHECKPOINT_SECONDS = 30.0  # what a crash can lose
+STOP = "stop"
 
 
-class CancellableParams(TrainParams):
-    """TrainParams whose loop-read fields turn a cancel into "checkpoint, then stop".
-
-    The training loop reads ``partial_every`` and then ``checkpoint_seconds`` once per
-    step. After ``stop()``: ``checkpoint_seconds`` reads 0, so that step ends with a
-    checkpoint; the next read of ``partial_every`` (one step later) raises JobCancelled,
-    once the checkpoint file has really changed on disk.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        self._stop = threading.Event()
-        self._card_at_stop: int | None = None
-        super().__init__(*args, **kwargs)
-
-    @property  # type: ignore[override]
-    def checkpoint_seconds(self) -> float:
-        return 0.0 if self._stop.is_set() else self._interval
-
-    @checkpoint_seconds.setter
-    def checkpoint_seconds(self, value: float) -> None:
-        self._interval = float(value)
-
-    @property  # type: ignore[override]
-    def partial_every(self) -> int:
-        if self._stop.is_set() and self._card_stamp() != self._card_at_stop:
-            raise JobCancelled()
-        return self._partial_every
-
-    @partial_every.setter
-    def partial_every(self, value: int) -> None:
-        self._partial_every = int(value)
-
-    def checkpoint_card(self) -> Path:
-        return checkpoint_stem(output_stem(self.output)).with_suffix(".json")
-
-    def stop(self) -> None:
-        if not self._stop.is_set():
-            self._card_at_stop = self._card_stamp()
-            self._stop.set()
-
-    def _card_stamp(self) -> int | None:
-        try:
-            stat = os.stat(self.checkpoint_card())
-        except OSError:
-            return None
-        return stat.st_mtime_ns ^ stat.st_ino ^ stat.st_size  # written atomically: a new inode
+def training_threads() -> int:
+    """Leave one core to the sliders and the window (the decoder is small)."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
-class RelayJob(Job):
-    """The job handed to ``train``: forwards progress and samples to the window's job,
-    and turns the user's cancel into ``params.stop()`` instead of an immediate raise."""
+# --- the parent side: a worker-thread job ------------------------------------------------------
+def run_training(params: dict[str, Any], job: Job) -> dict[str, Any]:
+    """Run ``train(TrainParams(**params))`` in a child process, relaying its progress and
+    sample grids to ``job``; a cancelled ``job`` stops the child after a checkpoint."""
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "genart_desktop.ui.panels.latent_training_run"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8")
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(json.dumps(params) + "\n")
+    child.stdin.flush()
+    lines: queue.Queue[str | None] = queue.Queue()
 
-    def __init__(self, outer: Job, params: CancellableParams) -> None:
-        super().__init__()
-        self.outer = outer
-        self.params = params
+    def read() -> None:
+        for line in child.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+        lines.put(None)
 
-    def progress(self, fraction: float, message: str = "") -> None:
-        if self.outer.cancelled():
-            self.params.stop()
-            return
-        self.outer.progress(fraction, message)
+    threading.Thread(target=read, name="latent-training-reader", daemon=True).start()
+    outcome: dict[str, Any] | None = None
+    stop_sent = False
+    try:
+        while True:
+            if job.cancelled() and not stop_sent:
+                _send(child, STOP)
+                stop_sent = True
+            try:
+                line = lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            message = json.loads(line)
+            if "progress" in message:
+                if not job.cancelled():
+                    job.progress(message["progress"], message["message"])
+            elif "partial" in message:
+                job.partial(_decode_array(message["partial"]))
+            else:
+                outcome = message
+        child.wait()
+    finally:
+        if child.poll() is None:  # the worker itself was interrupted: do not leave it running
+            _send(child, STOP)
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return _outcome(outcome, child.returncode, log)
 
-    def partial(self, result) -> None:
-        self.outer.partial(result)
 
-    def cancelled(self) -> bool:
-        return False  # the params raise once the checkpoint is written
+def _send(child: subprocess.Popen, text: str) -> None:
+    try:
+        child.stdin.write(text + "\n")  # type: ignore[union-attr]
+        child.stdin.flush()  # type: ignore[union-attr]
+    except (BrokenPipeError, OSError, ValueError):
+        pass
 
 
+def _outcome(outcome: dict[str, Any] | None, returncode: int, log) -> dict[str, Any]:
+    if outcome is not None and "result" in outcome:
+        return outcome["result"]
+    if outcome is not None and outcome.get("cancelled"):
+        raise JobCancelled()
+    if outcome is not None and outcome.get("user_error"):
+        raise UserError(outcome["user_error"])
+    log.seek(0)
+    tail = [line for line in log.read().splitlines() if line.strip()][-1:]
+    reason = (outcome or {}).get("error") or (tail[0] if tail else f"exit status {returncode}")
+    raise RuntimeError(f"the training process stopped: {reason}; train again to resume "
+                       "from its last checkpoint")
+
+
+def _encode_array(array: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _decode_array(text: str) -> np.ndarray:
+    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
+
+
+# --- the child side -------------------------------------------------------------------------------
+def _make_cancellable_params():
+    from genart_desktop.latent.train import TrainParams, checkpoint_stem, output_stem
+
+    class CancellableParams(TrainParams):
+        """TrainParams whose loop-read fields turn a stop into "checkpoint, then leave".
+
+        Each step of the loop reads ``batch_size`` first and ``checkpoint_seconds`` last.
+        After ``stop()``: ``checkpoint_seconds`` reads 0, so the step ends with a
+        checkpoint; the next read of ``batch_size`` raises JobCancelled once that
+        checkpoint is really on disk (the card is replaced atomically: a new inode).
+        """
+
+        def __init__(self, *args, **kwargs) -> None:
+            self._stop = threading.Event()
+            self._card_at_stop: tuple | None = None
+            super().__init__(*args, **kwargs)
+
+        @property  # type: ignore[override]
+        def checkpoint_seconds(self) -> float:
+            return 0.0 if self._stop.is_set() else self._interval
+
+        @checkpoint_seconds.setter
+        def checkpoint_seconds(self, value: float) -> None:
+            self._interval = float(value)
+
+        @property  # type: ignore[override]
+        def batch_size(self) -> int:
+            if self._stop.is_set() and self._card_stamp() != self._card_at_stop:
+                raise JobCancelled()
+            return self._batch_size
+
+        @batch_size.setter
+        def batch_size(self, value: int) -> None:
+            self._batch_size = int(value)
+
+        def stop(self) -> None:
+            if not self._stop.is_set():
+                self._card_at_stop = self._card_stamp()
+                self._stop.set()
+
+        def _card_stamp(self) -> tuple | None:
+            card = checkpoint_stem(output_stem(self.output)).with_suffix(".json")
+            try:
+                stat = os.stat(card)
+            except OSError:
+                return None
+            return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+    return CancellableParams
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def child_main() -> int:
+    import torch
+
+    from genart_desktop.latent.train import train
+
+    params = _make_cancellable_params()(**json.loads(sys.stdin.readline()))
+
+    def listen() -> None:  # "stop", or the window went away (stdin closed)
+        for line in sys.stdin:
+            if line.strip() == STOP:
+                break
+        params.stop()
+
+    threading.Thread(target=listen, name="stop-listener", daemon=True).start()
+    torch.set_num_threads(training_threads())
+
+    class Relay(Job):
+        def progress(self, fraction: float, message: str = "") -> None:
+            _emit({"progress": fraction, "message": message})
+
+        def partial(self, result) -> None:
+            _emit({"partial": _encode_array(result)})
+
+    try:
+        summary = train(params, Relay())
+    except JobCancelled:
+        _emit({"cancelled": True})
+        return 0
+    except UserError as error:
+        _emit({"user_error": str(error)})
+        return 0
+    except Exception as error:  # noqa: BLE001 - the parent reports it; the traceback goes to stderr
+        traceback.print_exc()
+        _emit({"error": f"{type(error).__name__}: {error}"})
+        return 1
+    summary["skipped"] = [str(item) for item in summary.get("skipped") or []]
+    _emit({"result": json.loads(json.dumps(summary, default=str))})
+    return 0
+
+
+# --- reading the run's progress lines ----------------------------------------------------------------------
 _STEP = re.compile(r"^step (\d+) epoch [\d.]+ (.*?) \(")
 _LOSS = re.compile(r"([a-z_]+) (-?\d+(?:\.\d+)?(?:e-?\d+)?)")
 
@@ -111,6 +247,17 @@ def resumed_step(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def training_threads() -> int:
-    """Leave one core to the sliders and the window (the decoder is small)."""
-    return max(1, (os.cpu_count() or 2) - 1)
+def params_dict(**values: Any) -> dict[str, Any]:
+    """TrainParams as JSON, with the output resolved here (the window's chosen models
+    folder is not visible to the child) and the window's device preference."""
+    from genart_desktop.core.device import preference
+    from genart_desktop.latent.train import TrainParams, output_stem
+
+    values["output"] = str(output_stem(values["output"]))
+    if values.get("device") is None and preference() != "auto":
+        values["device"] = preference()
+    return {key: value for key, value in asdict(TrainParams(**values)).items()}
+
+
+if __name__ == "__main__":
+    raise SystemExit(child_main())
