@@ -10,13 +10,14 @@ Finished poems become drafts with their settings; "Train on my texts" adds model
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QFontDatabase
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
@@ -31,6 +32,11 @@ from genart_desktop.ui.panels.text_editing import (StreamWriter, engine_prompt, 
                                                    line_spans, result_lines,
                                                    splice_continuation)
 from genart_desktop.ui.panels.text_training import TrainingBox
+
+# The engine reads pypinyin one character at a time, never by phrase; without the
+# 2.5 MB phrase table pypinyin's import holds the GIL for 60 ms instead of 290 ms, time
+# during which the UI thread cannot run (measured on the busy 2-core machine).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 
 KIND = "text-lm"
 FORMS = {
@@ -131,6 +137,12 @@ class TextPanel(Panel):
         self._loaded = None  # (key, PoetryEngine): touched only inside worker jobs
         self._training_worker = None
         self._applying = False
+        # Settings are written a moment after the last change, off the UI thread (writing
+        # the settings file took 40 ms on a busy disk).
+        self._settings_timer = QTimer(self)
+        self._settings_timer.setSingleShot(True)
+        self._settings_timer.setInterval(1000)
+        self._settings_timer.timeout.connect(self._write_settings)
 
         outer = QVBoxLayout(area)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -237,7 +249,8 @@ class TextPanel(Panel):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(box)
-        scroll.setMinimumWidth(300)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(330)
         return scroll
 
     def _build_editor(self) -> QWidget:
@@ -333,8 +346,8 @@ class TextPanel(Panel):
         self._update_buttons()
         if entry is None:
             return
-        settings_module.app_settings().setValue("text/model", entry.name)
         self._set_language(entry.language)
+        self._remember_settings()
         self._load(entry)
 
     def _load(self, entry: ModelEntry) -> None:
@@ -343,6 +356,13 @@ class TextPanel(Panel):
 
         def load(job, device):
             engine = self._engine(card, device)
+            if engine.language == "zh":
+                # OpenCC reads its dictionaries on first use, holding the GIL for ~0.2 s:
+                # now, while loading, rather than at the first streamed character.
+                from genart_desktop.text import chinese
+
+                chinese.convert_script("中", "simplified")
+                chinese.convert_script("中", "traditional")
             return engine.device
 
         def loaded(device) -> None:
@@ -455,10 +475,20 @@ class TextPanel(Panel):
         self._remember_settings()
 
     def _remember_settings(self, *_args) -> None:
-        if self._applying:
-            return
-        settings_module.app_settings().setValue(
-            "text/settings", json.dumps(self.settings(), ensure_ascii=False))
+        if not self._applying:
+            self._settings_timer.start()
+
+    def _write_settings(self) -> None:
+        values = self.settings()
+
+        def write(job) -> None:
+            stored = settings_module.app_settings()  # one QSettings per thread is safe
+            stored.setValue("text/settings", json.dumps(values, ensure_ascii=False))
+            if values["model"]:
+                stored.setValue("text/model", values["model"])
+            stored.sync()
+
+        self.worker.submit(write, label="remember text settings", key="remember-settings")
 
     def _restore_settings(self) -> None:
         stored = settings_module.app_settings().value("text/settings")

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QGroupBox, QHBoxLayout, QListWidget,
-                               QListWidgetItem, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QListWidget, QListWidgetItem,
+                               QPushButton, QVBoxLayout, QWidget)
 
 MAX_DRAFTS = 200
 
@@ -41,15 +41,16 @@ class Draft:
         return f"{stamp}  {first}   ({', '.join(d for d in details if d)})"
 
 
-class DraftsBox(QGroupBox):
+class DraftsBox(QWidget):
     """A list of drafts, newest first, with Restore, Copy and Export."""
 
     def __init__(self, on_restore: Callable[[Draft], None],
                  on_export: Callable[[Draft], None]) -> None:
-        super().__init__("Drafts")
+        super().__init__()
         self.drafts: list[Draft] = []
         self._on_restore, self._on_export = on_restore, on_export
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         self.list = QListWidget()
         self.list.setObjectName("text-drafts")
         self.list.itemDoubleClicked.connect(lambda item: self.restore_selected())

@@ -13,9 +13,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QProgressBar,
-                               QPushButton, QVBoxLayout)
+                               QPushButton, QVBoxLayout, QWidget)
 
 from genart_desktop.core import paths
 from genart_desktop.core.jobs import format_duration
@@ -35,9 +35,9 @@ _LOSS = re.compile(r"training ([0-9.]+) bits/char")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]{0,63}")
 
 
-class TrainingBox(QGroupBox):
+class TrainingBox(QWidget):
     def __init__(self, panel: "TextPanel") -> None:
-        super().__init__("Train on my texts")
+        super().__init__()
         self.panel = panel
         self.handle = None
         layout = QVBoxLayout(self)
