@@ -487,3 +487,33 @@ def test_a_score_too_long_to_play_says_so(panel, window, qtbot):
     panel.play()
     qtbot.waitUntil(lambda: any("export it as MIDI" in m for m in window.messages), timeout=5000)
     assert panel.player.state == "stopped"
+
+
+def test_generate_then_continue_each_one_step_with_the_seed_shown(panel, qtbot):
+    document = panel.document
+    panel.bars.setValue(2)
+    panel.key_box.setCurrentIndex(panel.key_box.findText("D major"))
+    steps = document.undo_stack.count()
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: panel._job is None, timeout=60000)
+    generated = document.score.copy()
+    assert generated.end_beat == 8.0 and {n.voice for n in generated.notes} == {0, 1, 2, 3}
+    assert str(generated.key) == "D major" and document.undo_stack.count() == steps + 1
+    seed = panel.seed.value()
+
+    panel.bars.setValue(1)
+    panel.continue_button.click()
+    qtbot.waitUntil(lambda: panel._job is None, timeout=60000)
+    assert document.score.end_beat == 12.0
+    assert set(notes_of(generated)) <= set(notes_of(document.score))
+    panel.undo()
+    assert notes_of(document.score) == notes_of(generated)
+
+    # The same seed, typed in, makes the same music.
+    panel.undo()
+    panel.random_seed.setChecked(False)
+    panel.seed.setValue(seed)
+    panel.bars.setValue(2)
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: panel._job is None, timeout=60000)
+    assert notes_of(document.score) == notes_of(generated)
