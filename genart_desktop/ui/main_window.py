@@ -256,9 +256,12 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str) -> TaskHandle:
-        """A project file opens as the project; anything else is tried as a picture."""
+        """A project opens as the project, MIDI in the piano roll, anything else as a picture."""
         if path.lower().endswith(SUFFIX):
             return self.open_project(path)
+        if path.lower().endswith((".mid", ".midi")):
+            self.show_panel("music")
+            return self.panels["music"].import_midi(path)
         return self.open_image(path)
 
     def open_image(self, path: str) -> TaskHandle:
@@ -499,6 +502,8 @@ class MainWindow(QMainWindow):
         dock.raise_()
 
     def shutdown_workers(self) -> None:
+        for panel in self.panels.values():
+            panel.shutdown()
         for worker in self.workers.values():
             worker.shutdown()
 

@@ -58,6 +58,9 @@ class Panel(QWidget):
     def restore_state(self, data: PanelData) -> None:
         """Put back what ``save_state`` returned (possibly from an older version)."""
 
+    def shutdown(self) -> None:
+        """The window is closing: stop what the panel runs besides its worker (audio...)."""
+
     def is_ready(self) -> bool:
         """True once the panel can be used (its models loaded, if any)."""
         return True

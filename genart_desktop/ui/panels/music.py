@@ -102,9 +102,6 @@ class MusicPanel(Panel):
         self._render_timer.timeout.connect(self.render_ahead)
         self._playhead_timer = QTimer(self, interval=PLAYHEAD_MS)
         self._playhead_timer.timeout.connect(self._tick)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
         self.window_.ready.connect(self._after_startup)
 
         self.roll = PianoRoll(self.document)
