@@ -93,11 +93,11 @@ class StyleEngine:
         return self._modules[name]
 
     def _runner(self, name: str, runtime: str):
-        """A callable (image, style) -> output: onnxruntime on a CPU when available."""
+        """A callable taking and returning tensors: onnxruntime on a CPU when available
+        (exported once from our module), else the module itself."""
         import torch
 
         from genart_desktop.style import runtime as rt
-        from genart_desktop.style import weights
 
         net = self.module(name)
         use_ort = self.device.type == "cpu" and runtime != "torch" and \
@@ -106,18 +106,13 @@ class StyleEngine:
             raise UserError("the onnxruntime runtime needs a CPU device and the onnxruntime "
                             "package (pip install onnxruntime)")
         if not use_ort:
-            def run(image, style):
+            def run(*inputs):
                 with torch.no_grad():
-                    return net(image.to(self.device), style.to(self.device))
+                    return net(*(value.to(self.device) for value in inputs))
             return run
         if name not in self._runners:
-            model = weights.MULTI26 if name == "multi26" else weights.ARBITRARY_TRANSFORMER
-            from genart_desktop.core.checkpoints import find_model
-
-            sha = find_model(model).card["weights"]["sha256"]
-            dim = 26 if name == "multi26" else 100
             try:
-                runner = rt.OnnxRunner(net, model, sha, dim)
+                runner = self._export(name)
             except Exception:  # noqa: BLE001 - an accelerator that fails must not stop the work
                 if runtime == "onnxruntime":
                     raise
@@ -129,16 +124,25 @@ class StyleEngine:
             self._runners[name] = runner
         return self._runners[name]
 
-    def style_vector(self, picture: np.ndarray):
-        """The 100-d style vector of an RGB uint8 picture (cached by content)."""
-        import torch
+    def _export(self, name: str):
+        from genart_desktop.core.checkpoints import find_model
+        from genart_desktop.style import runtime as rt
+        from genart_desktop.style import weights
 
+        model = {"multi26": weights.MULTI26, "transformer": weights.ARBITRARY_TRANSFORMER,
+                 "predictor": weights.ARBITRARY_PREDICTOR}[name]
+        sha = find_model(model).card["weights"]["sha256"]
+        net = self.module(name)
+        if name == "predictor":
+            return rt.predictor_runner(net, model, sha, PREDICTOR_SIZE)
+        return rt.style_net_runner(net, model, sha, 26 if name == "multi26" else 100)
+
+    def style_vector(self, picture: np.ndarray, runtime: str = "auto"):
+        """The 100-d style vector of an RGB uint8 picture (cached by content)."""
         key = hashlib.sha1(picture.tobytes() + str(picture.shape).encode()).hexdigest()
         if key not in self._vectors:
-            square = _centre_square(picture, PREDICTOR_SIZE)
-            x = _to_tensor(square).to(self.device)
-            with torch.no_grad():
-                self._vectors[key] = self.module("predictor")(x).cpu()
+            square = _to_tensor(_centre_square(picture, PREDICTOR_SIZE))
+            self._vectors[key] = self._runner("predictor", runtime)(square).float().cpu()
         return self._vectors[key]
 
     def forget_style_vectors(self) -> None:
@@ -190,7 +194,8 @@ class StyleEngine:
             parts.append((out, builtin_weight))
         picture_weight = float(sum(weight for _, weight in pictures))
         if picture_weight > 0:
-            vector = sum(self.style_vector(p) * (w / picture_weight) for p, w in pictures)
+            vector = sum(self.style_vector(p, request.runtime) * (w / picture_weight)
+                         for p, w in pictures)
             out = self._run_net("transformer", original, vector, request, job,
                                 request.arbitrary_size)
             parts.append((out, picture_weight))
