@@ -250,4 +250,6 @@ def test_project_state_round_trip(panel, qtbot):
     assert panel.settings() == expected
     assert panel._interp["a"].seed == 42 and panel._interp["b"].seed == 43
     assert panel.crisp_box.currentData() is False and panel.window_.canvas.smooth_scaling
+    panel.window_.smooth_action.trigger()  # View > Smooth scaling off: the panel follows
+    assert panel.crisp_box.currentData() is True and not panel.window_.canvas.smooth_scaling
     assert LatentSettings.from_parameters(data.state["settings"]) == expected

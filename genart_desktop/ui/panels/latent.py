@@ -59,6 +59,7 @@ class LatentPanel(Panel):
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
         layout = QVBoxLayout(inner)
         scroll.setWidget(inner)
@@ -138,8 +139,9 @@ class LatentPanel(Panel):
         self.refresh_models()
         self.window_.ready.connect(self._preload)
         self.window_.image_opened.connect(self.open_parameters)
-        # The window builds its View menu after its panels: sync the canvas with our choice then.
-        QTimer.singleShot(0, self._apply_view_choice)
+        self.window_.device_changed.connect(self._device_changed)
+        # The window builds its View menu after its panels: sync with it then.
+        QTimer.singleShot(0, self._connect_view_menu)
 
     def _build_directions(self) -> QGroupBox:
         box = QGroupBox("Directions (standard deviations)")
@@ -310,6 +312,10 @@ class LatentPanel(Panel):
         self.changed.emit()
         self.request_render(f"Model {self.model_name()}")
 
+    def _device_changed(self, preference: str) -> None:
+        """Models reload on the chosen device at the next picture."""
+        self.worker.submit(lambda job: self._models.clear(), label="latent device")
+
     def _model_trained(self, name: str) -> None:
         self.refresh_models()
         self.select_model(name)
@@ -386,6 +392,15 @@ class LatentPanel(Panel):
         if action is not None:
             action.setChecked(canvas.smooth_scaling)
         canvas.update()
+
+    def _connect_view_menu(self) -> None:
+        self._apply_view_choice()
+        self.window_.smooth_action.toggled.connect(self._menu_smooth_toggled)
+
+    def _menu_smooth_toggled(self, smooth: bool) -> None:
+        """View > Smooth scaling and the Enlarge choice are one setting."""
+        if bool(self.crisp_box.currentData()) == smooth:
+            self.crisp_box.setCurrentIndex(1 if smooth else 0)
 
     def _view_changed(self) -> None:
         self._apply_view_choice()
