@@ -12,6 +12,7 @@ import pytest
 import torch
 from PySide6.QtCore import Qt
 
+from genart_desktop.core import paths
 from genart_desktop.core.checkpoints import save_checkpoint
 from genart_desktop.core.project import load_project, save_project
 from genart_desktop.text import chinese
@@ -229,12 +230,15 @@ def test_training_can_be_cancelled_and_its_model_appears(window, qtbot, tiny_mod
     qtbot.waitUntil(lambda: not box.running(), timeout=30000)
     assert box.status.text().startswith("Cancelled")
     assert panel.model_box.findText("mine") < 0
+    resume = paths.user_models_dir() / ".mine.resume" / "state.json"
+    assert resume.exists()  # the stop saved where it was: Start again carries on
 
     box.minutes.setValue(0.1)
     box.start_button.click()
     qtbot.waitUntil(lambda: not box.running(), timeout=60000)
     assert box.status.text().startswith("Trained mine"), box.status.text()
     assert box.loss.text().startswith("Loss:") and box.samples.toPlainText()
+    assert not resume.exists()
     qtbot.waitUntil(lambda: panel.model_box.findText("mine") >= 0, timeout=10000)
     assert panel.current_model().name == "mine"
     qtbot.waitUntil(panel.is_ready, timeout=30000)

@@ -1,9 +1,9 @@
 """Train on my texts: a .txt file or a folder, a new model or a fine-tuned one, trained in
 the background with progress, time remaining, loss, samples and cancel.
 
-Training runs on its own worker thread, so the panel can keep writing poems meanwhile;
-a cancelled run leaves its resumable state (written every two minutes), and Start with
-the same name carries on from there.
+Training runs in a child process (``text_training_run``) watched by its own worker
+thread, so the window stays smooth and the panel can keep writing poems meanwhile. A
+cancelled run leaves its resumable state, and Start with the same name carries on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from genart_desktop.core import paths
 from genart_desktop.core.jobs import format_duration
+from genart_desktop.ui.panels.text_training_run import run_training, training_threads
 
 if TYPE_CHECKING:
     from genart_desktop.ui.panels.text import ModelEntry, TextPanel
@@ -140,13 +141,11 @@ class TrainingBox(QWidget):
         _label, layers, width, context = SIZES[self.size.currentData()]
         options = dict(output=name, source=source, base=base, minutes=self.minutes.value(),
                        layers=layers, width=width, context=context,
-                       sample_every_s=SAMPLE_EVERY_S)
+                       sample_every_s=SAMPLE_EVERY_S, threads=training_threads())
         options["command"] = _command_line(options)
 
         def run(job):
-            from genart_desktop.text.train import TrainParams, train
-
-            return str(train(TrainParams(**options), job))
+            return run_training(options, job)
 
         self.samples.clear()
         self.loss.setText("")
@@ -221,8 +220,8 @@ class TrainingBox(QWidget):
         self.panel.window_.show_error(message)
 
     def _cancelled(self) -> None:
-        self._done("Cancelled. Start again with the same name to carry on from the last "
-                   "saved point (saved every two minutes).")
+        self._done("Cancelled. Start again with the same name to carry on from where it "
+                   "stopped.")
 
 
 def _command_line(options: dict) -> str:
