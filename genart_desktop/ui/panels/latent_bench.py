@@ -20,7 +20,7 @@ import numpy as np
 
 from genart_desktop.core.benchmarks import emit, hardware, percentile
 
-BENCH_MODEL = "latent-bench-gan"  # trained for 2 steps when no latent model is installed
+BENCH_MODEL = "latent-bench-gan"  # trained for 2 steps when no shipped latent model is installed
 
 
 def make_disc_folder(folder: Path, count: int, size: int = 64) -> Path:
@@ -43,18 +43,26 @@ def make_disc_folder(folder: Path, count: int, size: int = 64) -> Path:
     return folder
 
 
-def ensure_bench_model(panel) -> None:
-    """Benchmarks need a model of the shipped size; train a 2-step stand-in if none is
-    installed (decoding costs the same whatever the weights)."""
-    if panel.current_info() is not None:
-        return
-    from genart_desktop.core.jobs import Job
-    from genart_desktop.latent.train import TrainParams, train
+def bench_models(panel) -> list[str]:
+    """The shipped latent models, or a stand-in of the shipped GAN's size trained for two
+    steps (decoding costs the same whatever the weights)."""
+    shipped = [info.name for info in panel._infos.values() if info.shipped]
+    if shipped:
+        return shipped
+    if not any(info.name == BENCH_MODEL for info in panel._infos.values()):
+        from genart_desktop.core.jobs import Job
+        from genart_desktop.latent.train import TrainParams, train
 
-    folder = make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-latent-bench-")), 20)
-    train(TrainParams(folder=str(folder), kind="gan", output=BENCH_MODEL, epochs=1, batch_size=8,
-                      device="cpu", partial_every=0), Job())
-    panel.refresh_models(select=BENCH_MODEL)
+        folder = make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-latent-bench-")), 20)
+        train(TrainParams(folder=str(folder), kind="gan", output=BENCH_MODEL, epochs=1,
+                          batch_size=8, device="cpu", partial_every=0), Job())
+        panel.refresh_models()
+    return [BENCH_MODEL]
+
+
+def ensure_bench_model(panel) -> None:
+    """Select a model for the stall scenario (the first shipped one, or the stand-in)."""
+    panel.select_model(bench_models(panel)[0])
 
 
 def drag_latencies(app, panel, steps: int) -> list[float]:
@@ -86,6 +94,7 @@ def drag_latencies(app, panel, steps: int) -> list[float]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m genart_desktop.bench panel latent")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--model", action="append", help="model name (default: the shipped ones)")
     parser.add_argument("--no-training", action="store_true",
                         help="skip the drag while a model trains")
     args = parser.parse_args(argv)
@@ -99,9 +108,7 @@ def main(argv: list[str]) -> int:
     window.show()
     app.processEvents()
     panel = window.panels["latent"]
-    ensure_bench_model(panel)
-    names = [panel._infos[key].name for key in panel._box_keys() if key]
-    shipped = [name for name in names if name.startswith("twemoji-")] or names[:1]
+    models = args.model or bench_models(panel)
     info = hardware()
     conditions = ["idle"] + ([] if args.no_training else ["training"])
     for condition in conditions:
@@ -118,8 +125,9 @@ def main(argv: list[str]) -> int:
             while not any(m.startswith("step") for m in box.messages):  # the run is under way
                 app.processEvents()
                 time.sleep(0.01)
-        for name in shipped:
-            panel.select_model(name)
+        for name in models:
+            if not panel.select_model(name):
+                raise SystemExit(f"no latent model named {name!r}")
             serial = panel.request_render("warm-up")
             while panel._shown_serial < serial:
                 app.processEvents()
