@@ -101,7 +101,10 @@ def list_text_models(extra_cards: list[str]) -> list[ModelEntry]:
         card = info.card
         language = "zh" if card.get("language") == "zh" else "en"
         parameters = (card.get("architecture") or {}).get("parameters")
-        size = f", {parameters / 1e6:.1f} M parameters" if isinstance(parameters, int) else ""
+        size = ""
+        if isinstance(parameters, int):
+            size = (f", {parameters / 1e6:.1f} M parameters" if parameters >= 100_000
+                    else f", {parameters / 1e3:.0f} k parameters")
         bpc = (card.get("metrics") or {}).get("held_out_bpc")
         figure = f", held-out {bpc:.2f} bits/char" if isinstance(bpc, (int, float)) else ""
         origin = "comes with GenArt Desktop" if info.shipped else "your model"
@@ -678,8 +681,9 @@ class TextPanel(Panel):
             files={"poem.txt": poem.encode("utf-8")})
 
     def restore_state(self, data: PanelData) -> None:
-        if self.busy():
+        if self.busy():  # the running action lets go of the editor before it is replaced
             self.stop()
+            self._finish_action()
         state = data.state if isinstance(data.state, dict) else {}
         try:
             poem = data.files.get("poem.txt", b"").decode("utf-8")
