@@ -30,7 +30,9 @@ def isolated_cache(shared_cache, monkeypatch):
 
 
 @pytest.fixture
-def panel(window):
+def panel(window, qtbot):
+    with qtbot.waitSignal(window.ready, timeout=60000):  # as the app starts: torch, device
+        window.start_background_init()
     window.show_panel("style")
     return window.panels["style"]
 

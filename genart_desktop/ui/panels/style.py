@@ -13,6 +13,7 @@ worker; the engine is created there once and kept.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -183,10 +184,11 @@ class StylePanel(Panel):
         self.window_.image_opened.connect(self._image_opened)
         self.window_.device_changed.connect(self._device_changed)
         self._fill_gallery()
-        # Import the engine's modules on the worker now, so that a click never imports on
-        # the UI thread (a first import there stalled it for ~50 ms).
-        self.worker.submit(lambda job: __import__("genart_desktop.style.stylize"),
-                           label="style import")
+        # Once start-up is done (the window first, then torch), import the engine's modules
+        # on the worker, so that a click never imports on the UI thread (~50 ms stall).
+        self.window_.ready.connect(lambda: self.worker.submit(
+            lambda job: __import__("genart_desktop.style.stylize"), label="style import"))
+        self.window_.ready.connect(self._maybe_load_thumbnails)
 
     def _fill_gallery(self) -> None:
         """Entries now (names only); their thumbnails come from the worker."""
@@ -213,9 +215,16 @@ class StylePanel(Panel):
     # --- thumbnails ---------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        if not self._thumbs_requested:  # only once the panel is seen: other tabs start fast
-            self._thumbs_requested = True
-            self.load_thumbnails()
+        QTimer.singleShot(0, self, self._maybe_load_thumbnails)
+
+    def _maybe_load_thumbnails(self) -> None:
+        """Once, when the panel is really seen and start-up is over (the window shows
+        before torch is imported; a panel behind another tab costs nothing)."""
+        started = self.window_.device_description is not None or "torch" in sys.modules
+        if self._thumbs_requested or not self.isVisible() or not started:
+            return
+        self._thumbs_requested = True
+        self.load_thumbnails()
 
     def load_thumbnails(self, entries: list[StyleEntry] | None = None):
         """Pictures' thumbnails, then (first time: rendered) the built-in styles'."""
