@@ -67,6 +67,8 @@ def bench_training(kind: str, device, steps: int = 6) -> None:
 
     run = _Run(TrainParams(folder=".", kind=kind, output="bench", epochs=1), device)
     real = torch.rand(64, 4, 64, 64, device=device) * 2 - 1
+    if device.type == "cpu":
+        real = real.contiguous(memory_format=torch.channels_last)  # as train() feeds it
     run.train_step(real)  # warm up
     start = time.perf_counter()
     for _ in range(steps):

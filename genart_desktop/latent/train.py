@@ -163,7 +163,7 @@ class _Run:
             groups[prefix] = state["param_groups"]
         tensors["rng.torch"] = torch.get_rng_state()
         counters = {"step": self.step, "elapsed_s": self.elapsed, "images_seen": self.images_seen,
-                    "param_groups": groups}
+                    "last_losses": self.last_losses, "param_groups": groups}
         return tensors, counters
 
     def load_state(self, tensors: dict[str, torch.Tensor], counters: dict[str, Any]) -> None:
@@ -181,6 +181,7 @@ class _Run:
         self.step = int(counters["step"])
         self.elapsed = float(counters["elapsed_s"])
         self.images_seen = int(counters["images_seen"])
+        self.last_losses = dict(counters.get("last_losses", {}))
 
 
 def to_pixels(batch_uint8: torch.Tensor) -> torch.Tensor:
