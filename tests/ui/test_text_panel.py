@@ -138,6 +138,12 @@ def test_continue_english_keeps_the_text(window, qtbot, tiny_models):
     run(panel, qtbot, panel.continue_button)
     result = panel.editor.toPlainText()
     assert result.startswith("The night was ") and len(result.split("\n")) == 2, result
+    # A line ended with Return is a finished line, even short of its syllables.
+    panel.editor.setPlainText("The night was dark\n")
+    run(panel, qtbot, panel.continue_button)
+    result = panel.editor.toPlainText()
+    assert result.startswith("The night was dark\n") and len(result.split("\n")) == 2, result
+    assert result.split("\n")[1].strip()
 
 
 def test_regenerate_line_changes_only_that_line(window, qtbot, tiny_models):

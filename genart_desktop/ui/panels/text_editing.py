@@ -91,12 +91,12 @@ def splice_continuation(user_text: str, poem: str, language: str) -> str:
 
 def engine_prompt(user_text: str, language: str) -> str:
     """The user's text as the engine should read it. The engine strips the prompt, so a
-    Chinese line closed only by a line break would read as unfinished: close it with a
-    stop (the panel keeps the user's own layout anyway)."""
+    line closed only by a line break would read as unfinished: close it with punctuation,
+    which the engine takes as a line's end (the panel keeps the user's own layout, and
+    ``splice_continuation`` drops that mark again)."""
     stripped = user_text.rstrip()
-    if language == "zh" and stripped and "\n" in user_text[len(stripped):] \
-            and stripped[-1] not in chinese.PUNCTUATION:
-        return stripped + chinese.STOP
+    if stripped and "\n" in user_text[len(stripped):] and stripped[-1] not in chinese.PUNCTUATION:
+        return stripped + (chinese.STOP if language == "zh" else ",")
     return user_text
 
 
