@@ -164,6 +164,7 @@ class StylePanel(Panel):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected styles of your own")
         self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_button.setEnabled(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("style-cancel")
         self.cancel_button.clicked.connect(self.cancel)
@@ -299,6 +300,11 @@ class StylePanel(Panel):
     def is_ready(self) -> bool:
         return True
 
+    def file_actions(self) -> list:
+        action = QAction("Add pictures as &styles…", self)
+        action.triggered.connect(self._add_dialog)
+        return [action]
+
     # --- searching, selecting, mixing -------------------------------------------------------
     def _filter(self, text: str) -> None:
         for style_id, item in self.items().items():
@@ -315,6 +321,7 @@ class StylePanel(Panel):
         self.weights = {style_id: self.weights.get(style_id, 1.0) for style_id in selected}
         self.remove_button.setEnabled(any(self.entries[s].kind == "user" for s in selected))
         self._rebuild_mix()
+        self.changed.emit()
 
     def _rebuild_mix(self) -> None:
         while self.mix_layout.rowCount():
