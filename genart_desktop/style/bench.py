@@ -134,7 +134,7 @@ def _losses(vgg, content: np.ndarray, style: np.ndarray, output: np.ndarray):
 
 def bench_optimization(engine, vgg, iterations: int) -> None:
     from genart_desktop.core.jobs import Job
-    from genart_desktop.style.optimize import QualitySettings
+    from genart_desktop.style.request import QualitySettings
     from genart_desktop.style.stylize import StyleRequest
 
     photo, style = _photo("astronaut", 512), _photo("immunohistochemistry")

@@ -73,7 +73,7 @@ def parse_style(text: str) -> tuple[int | Path, float]:
 
 def build_request(args: argparse.Namespace):
     """(request, style picture names); pictures are loaded here so a bad one is named."""
-    from genart_desktop.style.optimize import QualitySettings
+    from genart_desktop.style.request import QualitySettings
     from genart_desktop.style.stylize import StyleRequest, load_style_picture
 
     request = StyleRequest(

@@ -9,7 +9,6 @@ engines; it streams a preview every few steps and honours cancellation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -17,21 +16,11 @@ import torch
 from torch.nn import functional as F
 
 from genart_desktop.core.jobs import Job
+from genart_desktop.style.request import QualitySettings
 
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
 CONTENT_LAYER = "conv4_2"
 LAYERS = STYLE_LAYERS + (CONTENT_LAYER,)
-
-
-@dataclass
-class QualitySettings:
-    iterations: int = 200  # loss evaluations at each scale
-    optimizer: str = "lbfgs"  # "lbfgs" or "adam"
-    content_weight: float = 1.0
-    style_weight: float = 3.0
-    scales: int = 2  # coarse-to-fine levels, each half the size of the next
-    preview_every: int = 10
-    adam_lr: float = 0.02
 
 
 def gram(features: torch.Tensor) -> torch.Tensor:
@@ -81,13 +70,14 @@ def optimize(
     if settings.optimizer not in ("lbfgs", "adam"):
         raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {settings.optimizer!r}")
     _, _, height, width = content.shape
-    levels = [(max(32, height >> k), max(32, width >> k)) for k in range(settings.scales - 1, -1, -1)]
+    levels = [(max(32, height >> k), max(32, width >> k))
+              for k in range(settings.scales - 1, -1, -1)]
     cost = [h * w for h, w in levels]
     done_cost, total_cost = 0.0, float(sum(cost)) * settings.iterations
     result = None
     for level, (h, w) in enumerate(levels):
-        level_content = F.interpolate(content, size=(h, w), mode="area") if (h, w) != (height, width) \
-            else content
+        level_content = content if (h, w) == (height, width) else \
+            F.interpolate(content, size=(h, w), mode="area")
         start = level_content if result is None else \
             F.interpolate(result, size=(h, w), mode="bilinear", align_corners=False)
         with torch.no_grad():

@@ -17,9 +17,8 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -28,10 +27,9 @@ from genart_desktop.core.errors import UserError
 from genart_desktop.core.images import MAX_PIXELS, load_image
 from genart_desktop.core.jobs import Job
 from genart_desktop.style import colors
-from genart_desktop.style.optimize import QualitySettings
+from genart_desktop.style.request import PictureLike, QualitySettings, StyleRequest
 
 log = logging.getLogger(__name__)
-PictureLike = Union[np.ndarray, str, Path]
 MIN_SIDE = 16  # the networks reflect-pad 4 px after downsampling by 4
 QUALITY_MIN_SIDE = 32  # VGG16 pools four times before conv5_1
 MODES = ("auto", "fast", "arbitrary", "quality")
@@ -40,26 +38,6 @@ AUTO_TILE = 512  # the 9x9 first conv needs ~1 GB of workspace per 1024 px tile
 QUALITY_CPU_MAX = 512  # optimization is slow on a CPU: default output cap
 QUALITY_GPU_MAX = 1024
 PREDICTOR_SIZE = 256
-
-
-@dataclass
-class StyleRequest:
-    """What to do; plain data, so the window can keep and replay it.
-
-    ``builtin`` maps 0-based indices of the 26 styles to weights; ``pictures`` lists
-    (picture, weight), a picture being an HxWx3/4 uint8 array or a file path.
-    """
-
-    builtin: dict[int, float] = field(default_factory=dict)
-    pictures: list[tuple[PictureLike, float]] = field(default_factory=list)
-    mode: str = "auto"
-    strength: float = 1.0
-    preserve_colors: bool = False
-    max_size: int | None = None  # longest output side; None: the original's (quality: capped)
-    tile: int | None = None  # None: automatic; 0: never; N: tiles of N px
-    arbitrary_size: int | None = None  # transform pictures at this size, then upsize
-    runtime: str = "auto"  # "auto", "torch" or "onnxruntime" (CPU only)
-    quality: QualitySettings = field(default_factory=QualitySettings)
 
 
 class StyleEngine:
@@ -165,7 +143,8 @@ class StyleEngine:
         if request.strength == 0.0:
             job.progress(1.0, "strength 0: the picture is unchanged")
             return _join(rgb.copy(), alpha)
-        pictures = [(load_style_picture(picture), float(weight)) for picture, weight in request.pictures]
+        pictures = [(load_style_picture(picture), float(weight))
+                    for picture, weight in request.pictures]
         original = rgb.astype(np.float32) / 255.0
         job.progress(0.0, "loading the style networks")
         if mode == "quality":

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
-from torch.nn import functional as F
 
 from genart_desktop.style.layers import EPS, StyleLayer, StyleNetBase, activate
 
@@ -53,7 +52,8 @@ def _tiled_layer(layer: StyleLayer, x: torch.Tensor, cond: torch.Tensor, upsampl
     kernel, stride, pad = conv.kernel_size[0], conv.stride[0], layer.conv.pad
     factor = 2 if upsample else 1
     height, width = x.shape[2] * factor, x.shape[3] * factor  # the layer's input size
-    out_h, out_w = (height + 2 * pad - kernel) // stride + 1, (width + 2 * pad - kernel) // stride + 1
+    out_h = (height + 2 * pad - kernel) // stride + 1
+    out_w = (width + 2 * pad - kernel) // stride + 1
     out = torch.empty(x.shape[0], conv.out_channels, out_h, out_w)
     total = torch.zeros(conv.out_channels, dtype=torch.float64)
     squares = torch.zeros(conv.out_channels, dtype=torch.float64)

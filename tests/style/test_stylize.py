@@ -6,7 +6,7 @@ import pytest
 from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.jobs import Job
 from genart_desktop.style.colors import rgb_to_ycc
-from genart_desktop.style.optimize import QualitySettings
+from genart_desktop.style.request import QualitySettings
 from genart_desktop.style.stylize import StyleRequest
 
 
@@ -67,7 +67,8 @@ def test_grayscale_accepted_and_alpha_kept(engine, photo):
 
 def test_builtin_mixed_with_picture_blends_the_outputs(engine, photo, style_picture):
     builtin = engine.stylize(photo, StyleRequest(builtin={3: 1.0})).astype(np.float32)
-    picture = engine.stylize(photo, StyleRequest(pictures=[(style_picture, 1.0)])).astype(np.float32)
+    picture = engine.stylize(photo, StyleRequest(pictures=[(style_picture, 1.0)]))
+    picture = picture.astype(np.float32)
     mixed = engine.stylize(photo, StyleRequest(builtin={3: 1.0}, pictures=[(style_picture, 3.0)]))
     assert np.abs(mixed - (0.25 * builtin + 0.75 * picture)).max() <= 1.0
 

@@ -23,7 +23,8 @@ def test_tiled_equals_untiled_in_128_px_tiles(engine, picture_512, network):
         style = torch.zeros(1, 26)
         style[0, [4, 17]] = 0.5
     else:
-        style = torch.from_numpy(np.random.default_rng(1).normal(0, 0.5, (1, 100)).astype(np.float32))
+        rng = np.random.default_rng(1)
+        style = torch.from_numpy(rng.normal(0, 0.5, (1, 100)).astype(np.float32))
     with torch.no_grad():
         whole = net(picture_512, style)
     layers = []
