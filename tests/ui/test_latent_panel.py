@@ -132,9 +132,12 @@ def test_saved_png_reopens_with_model_seed_and_sliders(panel, qtbot, window, tmp
 
     with qtbot.waitSignal(window.image_opened, timeout=TIMEOUT):
         window.open_path(path)
+    opened_states = len(window.canvas.history)
     restored = panel.settings()
     assert (restored.model, restored.seed, restored.truncation) == ("tiny-gan", 1234, 0.7)
     assert restored.offsets == saved.offsets and restored.offsets[2] == -1.5
+    qtbot.wait(300)
+    assert len(window.canvas.history) == opened_states  # restoring the panel draws nothing
     assert np.array_equal(window.canvas.image, picture)
     # drawing again from the restored sliders gives the same picture
     wait_shown(qtbot, panel, panel.request_render("again"))

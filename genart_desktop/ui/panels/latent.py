@@ -330,9 +330,11 @@ class LatentPanel(Panel):
 
     def apply_settings(self, settings: LatentSettings) -> bool:
         """Put the widgets in this state without drawing; False if the model is unknown."""
-        found = self.select_model(settings.model) if settings.model else False
+        found = False
 
         def fill() -> None:
+            nonlocal found
+            found = self.select_model(settings.model) if settings.model else False
             self.seed_box.setValue(settings.seed)
             self.truncation.setValue(round(settings.truncation * 100))
             for slider, value in zip(self.sliders, settings.offsets):
@@ -519,7 +521,7 @@ class LatentPanel(Panel):
             self.window_.show_error("A and B come from different models; set both with the same model.")
             return
         if self._interp["a"].model != self.model_name():
-            self.select_model(self._interp["a"].model)
+            self._quiet_set(lambda: self.select_model(self._interp["a"].model))
         self._interp["active"] = True
         self._set_source(f"Showing {value / 10:.0f}% of the way from A to B")
         self.changed.emit()
