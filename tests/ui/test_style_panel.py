@@ -193,7 +193,7 @@ def test_two_styles_mix_with_weights(panel, window, qtbot, photo):
 
 
 def test_quality_mode_streams_previews_and_cancels(panel, window, qtbot, photo):
-    from genart_desktop.style.optimize import QualitySettings
+    from genart_desktop.style.request import QualitySettings
 
     canvas = window.canvas
     small = photo[:48, :64].copy()  # the optimization is slow on a CPU: a small picture

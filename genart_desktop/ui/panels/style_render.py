@@ -136,7 +136,7 @@ def plan(choice: StyleChoice, shape: tuple[int, ...], rates: RateBook) -> Plan:
 
 
 def request_for(choice: StyleChoice, preview: bool = False):
-    from genart_desktop.style.stylize import StyleRequest
+    from genart_desktop.style.request import StyleRequest
 
     builtin: dict[int, float] = {}
     pictures = []
@@ -161,7 +161,7 @@ def request_for(choice: StyleChoice, preview: bool = False):
 
 def default_quality():
     """The panel's optimization: fewer steps than the CLI's default (a CPU is slow)."""
-    from genart_desktop.style.optimize import QualitySettings
+    from genart_desktop.style.request import QualitySettings
 
     return QualitySettings(iterations=100, scales=2, preview_every=5)
 

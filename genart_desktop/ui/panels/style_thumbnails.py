@@ -44,7 +44,7 @@ def builtin_cache_dir() -> Path:
 
 def builtin_thumbnails(engine, job: Job) -> dict[str, np.ndarray]:
     """``builtin:N`` -> thumbnail, from the cache or rendered (and cached) now."""
-    from genart_desktop.style.stylize import StyleRequest
+    from genart_desktop.style.request import StyleRequest
 
     folder = builtin_cache_dir()
     thumbs: dict[str, np.ndarray] = {}
