@@ -245,3 +245,20 @@ def test_preview_shrinks_on_a_busy_machine_and_grows_on_a_fast_one():
     fast = RateBook()
     fast.learn_preview(0.1, 0.002)
     assert fast.preview_side() == PREVIEW_SIDES[1]
+
+
+def test_one_strength_drag_is_one_undo_step(panel, window, qtbot, photo):
+    canvas = window.canvas
+    canvas.set_image(photo, {}, "photo")
+    click(panel, "builtin:5")
+    wait_landed(qtbot, panel)
+    panel.strength.setSliderDown(True)  # the hand holds the slider
+    for value in (80, 60, 40):
+        handle = panel._handle
+        panel.strength.setValue(value)
+        qtbot.waitUntil(lambda: panel._handle is not handle and panel._handle.done, timeout=60000)
+    panel.strength.setSliderDown(False)
+    assert len(canvas.history) == 3  # photo, the style, the whole drag
+    assert canvas.state.parameters["style"]["strength"] == 0.4
+    canvas.undo()
+    assert canvas.state.parameters["style"]["strength"] == 1.0
