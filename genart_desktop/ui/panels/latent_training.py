@@ -1,4 +1,4 @@
-""""Train on my images": a folder (dropped on the panel or picked), VAE or GAN, size and
+"""Training on the user's images ("Train on my images"): a folder (dropped on the panel or picked), VAE or GAN, size and
 length; the run goes on its own worker thread so the sliders stay live, with a progress
 bar, time remaining, cancel, a loss curve and a grid of samples every N steps. The model
 lands in the user's models folder and the panel's picker."""
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal

@@ -30,7 +30,6 @@ import tempfile
 import threading
 import traceback
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
