@@ -1,7 +1,8 @@
-"""Training on the user's images ("Train on my images"): a folder (dropped on the panel or picked), VAE or GAN, size and
-length; the run goes on its own worker thread so the sliders stay live, with a progress
-bar, time remaining, cancel, a loss curve and a grid of samples every N steps. The model
-lands in the user's models folder and the panel's picker."""
+"""Training on the user's images ("Train on my images"): a folder (dropped on the panel
+or picked), VAE or GAN, size and length. The run is a child process watched by a worker
+thread of its own (see ``latent_training_run``), so the sliders stay live; the box shows
+a progress bar, time remaining, cancel, a loss curve and a grid of samples every N steps.
+The model lands in the user's models folder and the panel's picker."""
 
 from __future__ import annotations
 
