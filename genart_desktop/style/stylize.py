@@ -188,7 +188,7 @@ class StyleEngine:
         height, width = original.shape[:2]
         work = original
         if work_size and max(height, width) > work_size:
-            work = _resize_float(original, work_size)
+            work = _resize_8bit(original, longest=work_size)  # the input was 8-bit anyway
         x, crop = _padded_tensor(work)
         tile = request.tile
         pixels = x.shape[2] * x.shape[3]
@@ -220,10 +220,11 @@ class StyleEngine:
                 job.progress(0.05, f"{label}: out of GPU memory, continuing in tiles")
                 out = run_tiled(self.module(name), x, style.reshape(1, -1), AUTO_TILE,
                                 self.device)
-        array = out[0, :, :crop[0], :crop[1]].permute(1, 2, 0).float().cpu().numpy()
-        if array.shape[:2] != (height, width):
-            array = _resize_float(array, size=(width, height))
-        return np.clip(array, 0.0, 1.0)
+        array = np.clip(out[0, :, :crop[0], :crop[1]].permute(1, 2, 0).float().cpu().numpy(),
+                        0.0, 1.0)
+        if array.shape[:2] != (height, width):  # enlarge as an 8-bit picture: as fast as PIL gets
+            array = _resize_8bit(array, size=(width, height))
+        return array
 
     def _quality(self, original: np.ndarray, pictures, request: StyleRequest, job: Job
                  ) -> np.ndarray:
@@ -370,16 +371,15 @@ def _padded_tensor(array: np.ndarray):
     return x, (height, width)
 
 
-def _resize_float(array: np.ndarray, longest: int | None = None,
-                  size: tuple[int, int] | None = None) -> np.ndarray:
-    """Resize HxWx3 float 0..1 with Lanczos, per channel in float (no 8-bit rounding)."""
+def _resize_8bit(array: np.ndarray, longest: int | None = None,
+                 size: tuple[int, int] | None = None) -> np.ndarray:
+    """Resize HxWx3 float 0..1 through an 8-bit RGB picture with Lanczos."""
     if size is None:
         height, width = array.shape[:2]
         scale = longest / max(height, width)
         size = (max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale)))
-    channels = [np.asarray(Image.fromarray(array[:, :, c].astype(np.float32), "F")
-                           .resize(size, Image.LANCZOS)) for c in range(array.shape[2])]
-    return np.stack(channels, axis=2)
+    resized = Image.fromarray(_to_uint8(array)).resize(size, Image.LANCZOS)
+    return np.asarray(resized, dtype=np.float32) / 255.0
 
 
 def _centre_square(picture: np.ndarray, side: int) -> np.ndarray:
