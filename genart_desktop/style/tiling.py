@@ -10,7 +10,8 @@ picture's border exactly as the network pads), the per-channel sums give the who
 picture's mean and variance, and the tiles are then normalised with them. The result is
 the untiled network's output up to float rounding, while only whole-picture activations
 of one layer at a time (kept on the CPU) and one tile on the device are held: a 4096 px
-picture needs about 3 GB of CPU memory and a few hundred MB on a GPU.
+picture peaked at 6.1 GB of process memory with 1024 px tiles (2.1 GB of it the first
+layer's 32 channels), where the untiled network would need several times that.
 """
 
 from __future__ import annotations
