@@ -9,6 +9,7 @@ Finished poems become drafts with their settings; "Train on my texts" adds model
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -387,7 +388,18 @@ class TextPanel(Panel):
             from genart_desktop.text.engine import PoetryEngine
 
             self._loaded = None  # let the previous model go before loading the next
-            self._loaded = (key, PoetryEngine.load(card_path, device))
+            # Loading builds tables of hundreds of thousands of objects (the English
+            # lexicon), and each full garbage collection it set off held the GIL for
+            # ~0.3 s, freezing the window. Collect nothing while loading, then move what
+            # was built out of the collector's sight (it lives as long as the model).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._loaded = (key, PoetryEngine.load(card_path, device))
+            finally:
+                gc.freeze()
+                if collecting:
+                    gc.enable()
         return self._loaded[1]
 
     def _device_changed(self, _name: str) -> None:
