@@ -20,17 +20,8 @@ ARBITRARY_PREDICTOR = "style-arbitrary-predictor"
 ARBITRARY_TRANSFORMER = "style-arbitrary-transformer"
 
 
-def _safetensors_compat() -> None:
-    """core.checkpoints imports ``safetensors.SafetensorsError``, which safetensors 0.8
-    spells ``SafetensorError``; alias it until core is fixed (reported to the lead)."""
-    import safetensors
-
-    if not hasattr(safetensors, "SafetensorsError"):
-        safetensors.SafetensorsError = safetensors.SafetensorError  # type: ignore[attr-defined]
-
-
-def load_weights(name: str, device: Any = "cpu") -> tuple[dict[str, Any], dict]:
-    """(tensors, card) of a shipped style model; a missing or altered file names the fix."""
+def load_weights(name: str) -> tuple[dict[str, Any], dict]:
+    """(tensors, card) on the CPU; a missing or altered file names the converter."""
     hint = f"run `{CONVERT_COMMAND}` (needs the train extra: pip install genart-desktop[train])"
     try:
         info = checkpoints.find_model(name)
@@ -38,7 +29,6 @@ def load_weights(name: str, device: Any = "cpu") -> tuple[dict[str, Any], dict]:
         raise UserError(f"style model {name!r} is missing: {hint}") from None
     if not info.weights_path.exists():
         raise UserError(f"style model {name!r}: {info.weights_path.name} is missing: {hint}")
-    _safetensors_compat()
     try:
         return checkpoints.load_checkpoint(info, device="cpu")
     except UserError as error:
