@@ -92,13 +92,20 @@ def _take_screenshot_when_ready(app, window, path: str, panel: str) -> None:
         window.close()
         app.exit(0 if ok else 1)
 
-    def when_ready() -> None:
-        QTimer.singleShot(300, shoot)  # let the layout settle after start-up
+    waited = [0.0]
 
-    if window.is_ready():
-        when_ready()
-    else:
-        window.ready.connect(when_ready)
+    def poll() -> None:
+        # Panels say when they are ready (models loaded, thumbnails drawn); give up
+        # waiting after a minute rather than never taking the picture.
+        waited[0] += 0.1
+        if window.is_ready() or waited[0] > 60:
+            QTimer.singleShot(300, shoot)  # let the layout settle
+        else:
+            QTimer.singleShot(100, poll)
+
+    if panel != "canvas":
+        window.show_panel(panel)
+    QTimer.singleShot(100, poll)
 
 
 def _report_uncaught(window):

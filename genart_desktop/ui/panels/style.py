@@ -93,6 +93,7 @@ class StylePanel(Panel):
         self.entries: dict[str, StyleEntry] = {}
         self.weights: dict[str, float] = {}  # the mix: style id -> weight
         self._thumbs_requested = False
+        self._thumbs_pending = False
         self.warming = False  # picture styles' vectors are being computed ahead of clicks
         # The application in progress / on the canvas (see the module's docstring).
         self._origin: np.ndarray | None = None  # the picture before styling
@@ -232,6 +233,7 @@ class StylePanel(Panel):
         pictures = [entry for entry in (entries or self.entries.values()) if entry.is_picture]
         with_builtins = entries is None
         self.warming = with_builtins  # until the style vectors are computed (see below)
+        self._thumbs_pending = True
 
         def work(job):
             thumbs = {}
@@ -241,6 +243,7 @@ class StylePanel(Panel):
             return thumbs
 
         def done(thumbs) -> None:
+            self._thumbs_pending = False
             self._set_thumbnails(thumbs)
             if with_builtins:
                 self._warm_style_vectors(pictures)
@@ -298,7 +301,8 @@ class StylePanel(Panel):
         self.worker.submit(forget, label="style device")
 
     def is_ready(self) -> bool:
-        return True
+        """A panel in view is ready once its thumbnails are drawn (screenshots wait)."""
+        return not self.isVisible() or (self._thumbs_requested and not self._thumbs_pending)
 
     def file_actions(self) -> list:
         action = QAction("Add pictures as &styles…", self)
