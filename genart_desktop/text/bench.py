@@ -183,11 +183,13 @@ def main(argv: list[str]) -> int:
              model=engine.name, source="model card")
         if engine.language == "zh":
             bench_speed(engine, PoemRequest(form="qilv", rhyme=True), "zh_qilv")
-            bench_chinese(engine, args.seeds)
+            if args.seeds:
+                bench_chinese(engine, args.seeds)
             if not args.skip_real:
                 bench_real_tang()
         else:
             bench_speed(engine, PoemRequest(form="quatrain", scheme="ABAB"), "en_quatrain")
             bench_speed(engine, PoemRequest(form="free", lines=8), "en_free8")
-            bench_english(engine, args.seeds)
+            if args.seeds:
+                bench_english(engine, args.seeds)
     return 0

@@ -55,10 +55,13 @@ class LMState:
             tensor = torch.tensor([window], device=self.device)
             self.logits = self.model(tensor, self.caches, start=0)[0, -1].float()
             return self.logits
-        for token in ids:
+        for index, token in enumerate(ids):
             tensor = torch.tensor([[token]], device=self.device)
             start = self.caches[0][0].shape[2] if self.caches[0][0] is not None else 0
-            self.logits = self.model(tensor, self.caches, start=start)[0, -1].float()
+            last = index == len(ids) - 1
+            out = self.model(tensor, self.caches, start=start, project=last)
+            if last:
+                self.logits = out[0, -1].float()
         return self.logits
 
     def start(self, text: str = "") -> torch.Tensor:

@@ -103,14 +103,18 @@ class CharTransformer(nn.Module):
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, ids: torch.Tensor, caches: list | None = None, start: int = 0) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, caches: list | None = None, start: int = 0,
+                project: bool = True) -> torch.Tensor | None:
         """Logits for every position; ``caches`` (one [k, v] per layer) makes it incremental,
-        ``start`` is the position of ``ids[:, 0]``."""
+        ``start`` is the position of ``ids[:, 0]``. ``project=False`` only fills the caches
+        (for characters the form writes, whose next-character logits nobody reads)."""
         length = ids.shape[1]
         positions = torch.arange(start, start + length, device=ids.device)
         x = self.drop(self.embed(ids) + self.position(positions))
         for index, block in enumerate(self.blocks):
             x = block(x, None if caches is None else caches[index])
+        if not project:
+            return None
         # Output weights are tied to the input embedding: fewer parameters, a faster start.
         return F.linear(self.norm(x), self.embed.weight)
 
