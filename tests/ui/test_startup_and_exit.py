@@ -18,18 +18,34 @@ def _run(code: str, timeout: int = 120) -> subprocess.CompletedProcess:
 
 def test_window_is_shown_before_torch_is_imported():
     result = _run("""
-        import sys
+        import sys, threading, time
+
+        main_thread_imports = []
+
+        class RecordTorchImport:
+            def find_spec(self, name, path=None, target=None):
+                if name == "torch" and threading.current_thread() is threading.main_thread():
+                    main_thread_imports.append(name)
+                return None
+
+        sys.meta_path.insert(0, RecordTorchImport())
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
         from genart_desktop.ui.main_window import MainWindow
         window = MainWindow()
+        print("torch before show:", "torch" in sys.modules)
         window.show()
-        app.processEvents()
-        print("torch imported:", "torch" in sys.modules)
+        window.start_background_init()
+        end = time.monotonic() + 3
+        while time.monotonic() < end:  # start-up work runs; the UI thread never imports torch
+            app.processEvents()
+            time.sleep(0.01)
+        print("torch on the UI thread:", bool(main_thread_imports))
         window.shutdown_workers()
     """)
     assert result.returncode == 0, result.stderr
-    assert "torch imported: False" in result.stdout
+    assert "torch before show: False" in result.stdout
+    assert "torch on the UI thread: False" in result.stdout
 
 
 def test_closing_with_a_running_job_exits_cleanly():
