@@ -135,6 +135,7 @@ class TextPanel(Panel):
         self.models_listed = False
         self._extra_cards: list[str] = []
         self._wanted_model: str | None = None  # a name or card path to select once listed
+        self._listings = 0  # only the latest listing is shown (an older one lacks new models)
         self._started = False
         self._load_handle = None
         self._action: dict[str, Any] | None = None
@@ -313,15 +314,20 @@ class TextPanel(Panel):
         if select is not None:
             self._wanted_model = select
         extra = list(self._extra_cards)
+        self._listings += 1
+        number = self._listings
         self.worker.submit(lambda job: list_text_models(extra), label="list text models",
-                           key="list-models", on_result=self._models_listed)
+                           key="list-models",
+                           on_result=lambda entries: self._models_listed(entries, number))
 
     def use_model(self, card_path: str) -> None:
         """Add a model card from anywhere to the picker and select it."""
         self._extra_cards.append(str(card_path))
         self.refresh_models(select=str(Path(card_path).resolve()))
 
-    def _models_listed(self, entries: list[ModelEntry]) -> None:
+    def _models_listed(self, entries: list[ModelEntry], number: int) -> None:
+        if number != self._listings:
+            return  # a newer listing is on its way
         previous = self.current_model()
         wanted = self._wanted_model or (previous.card_path if previous else None) or \
             settings_module.app_settings().value("text/model")
