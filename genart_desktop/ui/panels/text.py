@@ -40,6 +40,7 @@ from genart_desktop.ui.panels.text_training import TrainingBox
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 
 KIND = "text-lm"
+DEFAULT_MODEL = "tang-poems"  # selected until the user picks another
 FORMS = {
     "zh": [("auto", "Automatic (from your lines)"), ("wujue", "五言绝句 (4 lines × 5)"),
            ("qijue", "七言绝句 (4 lines × 7)"), ("wulv", "五言律诗 (8 lines × 5)"),
@@ -330,7 +331,7 @@ class TextPanel(Panel):
             return  # a newer listing is on its way
         previous = self.current_model()
         wanted = self._wanted_model or (previous.card_path if previous else None) or \
-            settings_module.app_settings().value("text/model")
+            settings_module.app_settings().value("text/model") or DEFAULT_MODEL
         self._wanted_model = None
         self.models, self.models_listed = entries, True
         self.model_box.blockSignals(True)
