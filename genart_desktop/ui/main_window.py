@@ -52,8 +52,8 @@ class MainWindow(QMainWindow):
         self.canvas = CanvasView()
         self.setCentralWidget(self.canvas)
         self.workers: dict[str, PanelWorker] = {}
-        self.canvas_worker = self._worker("canvas")
-        self.startup_worker = self._worker("startup")
+        self.canvas_worker = self.add_worker("canvas")
+        self.startup_worker = self.add_worker("startup")
         self.panels: dict[str, Panel] = {}
         self.docks: dict[str, QDockWidget] = {}
         for panel_class in PANEL_CLASSES:
@@ -72,7 +72,8 @@ class MainWindow(QMainWindow):
             self._restore_layout()
 
     # --- construction ----------------------------------------------------------------------
-    def _worker(self, name: str) -> PanelWorker:
+    def add_worker(self, name: str) -> PanelWorker:
+        """A long-lived worker thread whose jobs the status bar shows; shut down on close."""
         worker = PanelWorker(name, self)
         worker.default_on_error = self.show_error
         worker.task_event.connect(self._on_task_event)
@@ -81,7 +82,7 @@ class MainWindow(QMainWindow):
         return worker
 
     def _add_panel(self, panel_class: type[Panel]) -> None:
-        panel = panel_class(self, self._worker(panel_class.name))
+        panel = panel_class(self, self.add_worker(panel_class.name))
         dock = QDockWidget(panel_class.title, self)
         dock.setObjectName(panel_class.name)
         dock.setWidget(panel)

@@ -420,7 +420,7 @@ class TextPanel(Panel):
         """A second worker, so training never holds up writing poems."""
         if self._training_worker is None:
             # The window's own helper registers it for the status bar and for shutdown.
-            self._training_worker = self.window_._worker("text-training")
+            self._training_worker = self.window_.add_worker("text-training")
         return self._training_worker
 
     # --- settings -----------------------------------------------------------------------------
