@@ -56,12 +56,11 @@ class LMState:
             self.logits = self.model(tensor, self.caches, start=0)[0, -1].float()
             return self.logits
         for index, token in enumerate(ids):
-            tensor = torch.tensor([[token]], device=self.device)
             start = self.caches[0][0].shape[2] if self.caches[0][0] is not None else 0
             last = index == len(ids) - 1
-            out = self.model(tensor, self.caches, start=start, project=last)
+            out = self.model.step(token, self.caches, start, project=last)
             if last:
-                self.logits = out[0, -1].float()
+                self.logits = out.float()
         return self.logits
 
     def start(self, text: str = "") -> torch.Tensor:

@@ -118,6 +118,30 @@ class CharTransformer(nn.Module):
         # Output weights are tied to the input embedding: fewer parameters, a faster start.
         return F.linear(self.norm(x), self.embed.weight)
 
+    def step(self, token: int, caches: list, position: int, project: bool = True):
+        """``forward`` for one character with a cache, written out with functional calls:
+        at batch 1 the module machinery costs as much as the arithmetic. Same numbers as
+        ``forward`` (tests/text/test_model.py checks it)."""
+        width, heads = self.config.width, self.config.heads
+        x = (self.embed.weight[token] + self.position.weight[position]).view(1, 1, width)
+        for block, cache in zip(self.blocks, caches):
+            h = F.layer_norm(x, (width,), block.norm1.weight, block.norm1.bias, block.norm1.eps)
+            q, k, v = F.linear(h, block.attn.qkv.weight, block.attn.qkv.bias).split(width, dim=2)
+            q, k, v = (t.view(1, 1, heads, width // heads).transpose(1, 2) for t in (q, k, v))
+            if cache[0] is not None:
+                k = torch.cat([cache[0], k], dim=2)
+                v = torch.cat([cache[1], v], dim=2)
+            cache[0], cache[1] = k, v
+            y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(1, 1, width)
+            x = x + F.linear(y, block.attn.out.weight, block.attn.out.bias)
+            h = F.layer_norm(x, (width,), block.norm2.weight, block.norm2.bias, block.norm2.eps)
+            first, second = block.mlp[0], block.mlp[2]
+            x = x + F.linear(F.gelu(F.linear(h, first.weight, first.bias)), second.weight, second.bias)
+        if not project:
+            return None
+        x = F.layer_norm(x, (width,), self.norm.weight, self.norm.bias, self.norm.eps)
+        return F.linear(x, self.embed.weight)[0, -1]
+
     def new_caches(self) -> list:
         return [[None, None] for _ in self.blocks]
 
