@@ -130,6 +130,8 @@ def _optimize_level(vgg, start, content_target, grams, settings, job, report) ->
         return loss
 
     while evaluations[0] < settings.iterations:
+        chunk = min(settings.preview_every, settings.iterations - evaluations[0])
+        optimizer.param_groups[0].update(max_iter=chunk, max_eval=chunk)  # exact count
         optimizer.step(closure)
         with torch.no_grad():
             x.clamp_(0, 1)
