@@ -192,8 +192,13 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def _temp_path(target: Path) -> Path:
+    """A private temporary file next to ``target``, given ordinary permissions (mkstemp
+    makes it owner-only) so the renamed file reads like any other the user saves."""
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
     return Path(name)
 
 
