@@ -28,6 +28,8 @@ from typing import Any
 from genart_desktop.core import paths
 from genart_desktop.core.errors import UserError
 
+_UMASK = os.umask(0o022)  # read once at import (os.umask can only be read by setting it)
+os.umask(_UMASK)
 PICKLE_SUFFIXES = {".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin"}
 
 
@@ -196,9 +198,7 @@ def _temp_path(target: Path) -> Path:
     makes it owner-only) so the renamed file reads like any other the user saves."""
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
+    os.chmod(name, 0o666 & ~_UMASK)
     return Path(name)
 
 
