@@ -12,8 +12,14 @@ several readings, pypinyin's most common reading is used, here and in the checks
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass
+
+# Readings are looked up one character at a time, never by phrase; without the 2.5 MB
+# phrase table pypinyin's import holds the GIL for 60 ms instead of 290 ms (time the
+# window's UI thread cannot run; measured on a busy 2-core machine).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 
 PUNCTUATION = "，。？！；：、,.!?;:"
 COMMA, STOP = "，", "。"

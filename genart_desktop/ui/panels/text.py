@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -33,11 +32,6 @@ from genart_desktop.ui.panels.text_editing import (StreamWriter, engine_prompt, 
                                                    line_spans, result_lines,
                                                    splice_continuation)
 from genart_desktop.ui.panels.text_training import TrainingBox
-
-# The engine reads pypinyin one character at a time, never by phrase; without the
-# 2.5 MB phrase table pypinyin's import holds the GIL for 60 ms instead of 290 ms, time
-# during which the UI thread cannot run (measured on the busy 2-core machine).
-os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 
 KIND = "text-lm"
 DEFAULT_MODEL = "tang-poems"  # selected until the user picks another
