@@ -65,6 +65,17 @@ def ensure_bench_model(panel) -> None:
     panel.select_model(bench_models(panel)[0])
 
 
+def wait_shown(app, panel, serial: int) -> None:
+    """Until the picture for request ``serial`` is on the canvas; a message (a model that
+    does not load, say) ends the benchmark instead of waiting for ever."""
+    messages = len(panel.window_.messages)
+    while panel._shown_serial < serial:
+        if len(panel.window_.messages) > messages:
+            raise SystemExit(f"latent benchmark: {panel.window_.messages[-1]}")
+        app.processEvents()
+        time.sleep(0.0005)
+
+
 def drag_latencies(app, panel, steps: int) -> list[float]:
     """Milliseconds from each slider move to its picture painted on the canvas."""
     canvas = panel.window_.canvas
@@ -78,10 +89,7 @@ def drag_latencies(app, panel, steps: int) -> list[float]:
             value += 1
         start = time.perf_counter()
         slider.setValue(value)
-        serial = panel._serial
-        while panel._shown_serial < serial:
-            app.processEvents()
-            time.sleep(0.0005)
+        wait_shown(app, panel, panel._serial)
         canvas.repaint()
         latencies.append((time.perf_counter() - start) * 1000)
     slider.setSliderDown(False)  # sliderReleased: the step ends with the last picture
@@ -128,10 +136,7 @@ def main(argv: list[str]) -> int:
         for name in models:
             if not panel.select_model(name):
                 raise SystemExit(f"no latent model named {name!r}")
-            serial = panel.request_render("warm-up")
-            while panel._shown_serial < serial:
-                app.processEvents()
-                time.sleep(0.001)
+            wait_shown(app, panel, panel.request_render("warm-up"))
             latencies = drag_latencies(app, panel, args.steps)
             emit("latent_slider_to_canvas", round(statistics.median(latencies), 2), "ms",
                  target=50.0, p95_ms=round(percentile(latencies, 0.95), 2),
