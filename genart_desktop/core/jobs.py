@@ -34,6 +34,7 @@ class Job:
         self._on_progress = on_progress
         self._on_partial = on_partial
         self._started = time.monotonic()
+        self._first_fraction: float | None = None  # a resumed job starts part-way
         self.fraction = 0.0
         self.message = ""
 
@@ -48,6 +49,9 @@ class Job:
 
     def progress(self, fraction: float, message: str = "") -> None:
         self.fraction = min(max(float(fraction), 0.0), 1.0)
+        if self._first_fraction is None:
+            self._first_fraction = self.fraction
+            self._started = time.monotonic()
         self.message = message
         if self._on_progress is not None:
             self._on_progress(self.fraction, message, self.seconds_remaining())
@@ -58,11 +62,13 @@ class Job:
             self._on_partial(result)
 
     def seconds_remaining(self) -> float | None:
-        """Linear estimate from the time spent so far; None until there is progress."""
-        if self.fraction <= 0.0:
+        """Linear estimate from the progress made since the first report (so a job that
+        resumes part-way is not credited with work done before); None until known."""
+        done = self.fraction - (self._first_fraction or 0.0)
+        if done <= 0.0:
             return None
         elapsed = time.monotonic() - self._started
-        return elapsed * (1.0 - self.fraction) / self.fraction
+        return elapsed * (1.0 - self.fraction) / done
 
     # --- asked by whoever started the job ------------------------------------------
     def cancel(self) -> None:

@@ -11,9 +11,10 @@ from genart_desktop.core.jobs import Job
 def test_job_reports_progress_and_partial_then_cancels():
     seen, partials = [], []
     job = Job(on_progress=lambda f, m, r: seen.append((f, m)), on_partial=partials.append)
+    job.progress(0.0, "start")
     job.progress(0.5, "half")
     job.partial("preview")
-    assert seen == [(0.5, "half")] and partials == ["preview"]
+    assert seen == [(0.0, "start"), (0.5, "half")] and partials == ["preview"]
     assert job.seconds_remaining() is not None
     job.cancel()
     with pytest.raises(JobCancelled):
@@ -46,3 +47,14 @@ def test_other_errors_are_not_retried():
 
     with pytest.raises(ValueError):
         device.run_with_cpu_fallback(work, torch.device("cuda", 0))
+
+
+def test_time_remaining_counts_only_progress_made_in_this_run(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("genart_desktop.core.jobs.time.monotonic", lambda: clock[0])
+    job = Job()
+    job.progress(0.5, "resumed half-way")
+    assert job.seconds_remaining() is None
+    clock[0] += 10.0
+    job.progress(0.6, "10 s later")
+    assert job.seconds_remaining() == pytest.approx(40.0)  # 0.1 per 10 s, 0.4 left
