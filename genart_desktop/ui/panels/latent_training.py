@@ -216,10 +216,10 @@ class TrainingBox(QGroupBox):
 
     def worker(self):
         """A worker of its own (it waits on the training process), so that training never
-        waits on a slider or the reverse. MainWindow._worker registers it for the status
+        waits on a slider or the reverse. MainWindow.add_worker registers it for the status
         bar and for shutdown."""
         if self._worker is None:
-            self._worker = self.window_._worker("latent-training")
+            self._worker = self.window_.add_worker("latent-training")
         return self._worker
 
     def _progress(self, fraction: float, message: str, remaining: float | None) -> None:
