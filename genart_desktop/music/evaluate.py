@@ -24,6 +24,7 @@ from genart_desktop.core.jobs import Job
 from genart_desktop.music import chorales
 from genart_desktop.music.engine import harmonize
 from genart_desktop.music.model import KIND, ChoraleModel, load_model
+from genart_desktop.music.sampler import PARALLEL_PENALTY
 from genart_desktop.music.score import REST, VOICE_RANGES, VOICES, Score
 from genart_desktop.music.training import TRANSPOSITIONS
 
@@ -179,7 +180,11 @@ def evaluate_model(name: str, job: Job, limit: int | None = None, write_card: bo
         "harmonize_heldout_sopranos_without_parallel_guard": {k: round(v, 5) for k, v in raw.items()},
         "bach_heldout": {k: round(v, 5) for k, v in bach.items()},
         "parallels_vs_bach": None if ratio is None else round(ratio, 3),
-        "harmonize_settings": {"temperature": 0.9, "steps": "default", "seed": "0 + number"},
+        "harmonize_settings": {
+            "temperature": 0.9, "steps": "default (annealed blocked Gibbs)", "seed": "chorale number",
+            "parallel_guard": f"{PARALLEL_PENALTY} nats off per parallel fifth/octave a candidate "
+                              "would form, then one-voice alternate-frame polishing steps",
+        },
         "held_out_chorales": len(held_out),
         "evaluated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "evaluation_seconds": round(time.perf_counter() - started, 1),

@@ -73,7 +73,8 @@ def test_same_seed_same_music_and_partials_are_reported(chorale_model):
     first = generate(chorale_model, bars=1, seed=7, job=job, **FAST)
     second = generate(chorale_model, bars=1, seed=7, **FAST)
     assert _tuples(first.notes) == _tuples(second.notes)
-    assert len(partials) == FAST["steps"] and partials[-1].notes
+    # the annealed steps, then polishing steps (one voice, alternate frames, at a time)
+    assert len(partials) >= FAST["steps"] and partials[-1].notes
 
 
 def test_cancel_stops_sampling(tiny_model):
