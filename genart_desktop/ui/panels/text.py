@@ -453,7 +453,9 @@ class TextPanel(Panel):
     def settings(self) -> dict[str, Any]:
         entry = self.current_model()
         return {
-            "model": entry.name if entry else "", "language": self._language,
+            # before the list is read, the model a restored state asked for
+            "model": entry.name if entry else (self._wanted_model or ""),
+            "language": self._language,
             "form": self.form_box.currentData() or "", "rhyme": self.rhyme_box.currentData() or "",
             "acrostic": self.acrostic.text(), "syllables": self.syllables.value(),
             "lines": self.lines.value(), "temperature": round(self.temperature.value(), 3),
