@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Any, Callable
 
 from genart_desktop.core.errors import JobCancelled
 
 ProgressCallback = Callable[[float, str, "float | None"], None]
 PartialCallback = Callable[[Any], None]
+RATE_WINDOW_S = 60.0
 
 
 class Job:
@@ -33,8 +35,9 @@ class Job:
         self._cancel_event = threading.Event()
         self._on_progress = on_progress
         self._on_partial = on_partial
-        self._started = time.monotonic()
-        self._first_fraction: float | None = None  # a resumed job starts part-way
+        # recent (time, fraction) reports: the rate of progress is measured over these,
+        # so a job that resumes part-way or changes pace still gets a fair estimate
+        self._recent: deque[tuple[float, float]] = deque()
         self.fraction = 0.0
         self.message = ""
 
@@ -49,9 +52,14 @@ class Job:
 
     def progress(self, fraction: float, message: str = "") -> None:
         self.fraction = min(max(float(fraction), 0.0), 1.0)
-        if self._first_fraction is None:
-            self._first_fraction = self.fraction
-            self._started = time.monotonic()
+        now = time.monotonic()
+        if self._recent and self.fraction < self._recent[-1][1]:
+            self._recent.clear()  # progress went back (a new phase): measure afresh
+        if len(self._recent) == 1 and now - self._recent[0][0] < 1.0:
+            self._recent.clear()  # an opening jump (a run resuming part-way) is no pace
+        self._recent.append((now, self.fraction))
+        while len(self._recent) > 2 and now - self._recent[1][0] > RATE_WINDOW_S:
+            self._recent.popleft()
         self.message = message
         if self._on_progress is not None:
             self._on_progress(self.fraction, message, self.seconds_remaining())
@@ -62,13 +70,13 @@ class Job:
             self._on_partial(result)
 
     def seconds_remaining(self) -> float | None:
-        """Linear estimate from the progress made since the first report (so a job that
-        resumes part-way is not credited with work done before); None until known."""
-        done = self.fraction - (self._first_fraction or 0.0)
-        if done <= 0.0:
+        """From the pace of the recent reports (the last minute or so); None until known."""
+        if len(self._recent) < 2:
             return None
-        elapsed = time.monotonic() - self._started
-        return elapsed * (1.0 - self.fraction) / done
+        (start, first), (end, last) = self._recent[0], self._recent[-1]
+        if last <= first or end <= start:
+            return None
+        return (1.0 - last) * (end - start) / (last - first)
 
     # --- asked by whoever started the job ------------------------------------------
     def cancel(self) -> None:
