@@ -97,8 +97,8 @@ def test_cancel_running_for_a_newer_request(window, qtbot):
             job.check()
             time.sleep(0.005)
 
-    worker.submit(slow, key="generate", on_cancelled=lambda: cancelled.append(True))
-    time.sleep(0.05)
+    running = worker.submit(slow, key="generate", on_cancelled=lambda: cancelled.append(True))
+    qtbot.waitUntil(lambda: running.state == "running", timeout=5000)
     worker.submit(lambda job: "fresh", key="generate", cancel_running=True,
                   on_result=results.append)
     qtbot.waitUntil(lambda: results == ["fresh"], timeout=5000)
