@@ -62,3 +62,13 @@ def test_time_remaining_follows_the_pace_of_this_run(monkeypatch):
         clock[0] += 10.0
         job.progress(job.fraction + 0.01, "faster")
     assert job.seconds_remaining() == pytest.approx((1 - job.fraction) / 0.001, rel=0.01)
+
+
+def test_time_remaining_is_known_for_a_job_reporting_often(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr("genart_desktop.core.jobs.time.monotonic", lambda: clock[0])
+    job = Job()
+    for step in range(10):  # ten reports 0.2 s apart, 1% each
+        job.progress(step / 100, "step")
+        clock[0] += 0.2
+    assert job.seconds_remaining() == pytest.approx(0.91 * 20, rel=0.01)
