@@ -36,9 +36,9 @@ class Job:
         self._on_progress = on_progress
         self._on_partial = on_partial
         # recent (time, fraction) reports: the rate of progress is measured over these,
-        # so a job that resumes part-way or changes pace still gets a fair estimate
+        # so a job that changes pace still gets a fair estimate (a job that resumes
+        # part-way reports where it stands first, not 0)
         self._recent: deque[tuple[float, float]] = deque()
-        self._reports = 0
         self.fraction = 0.0
         self.message = ""
 
@@ -56,10 +56,6 @@ class Job:
         now = time.monotonic()
         if self._recent and self.fraction < self._recent[-1][1]:
             self._recent.clear()  # progress went back (a new phase): measure afresh
-        self._reports += 1
-        if (self._reports == 2 and len(self._recent) == 1 and now - self._recent[0][0] < 1.0
-                and self.fraction - self._recent[0][1] > 0.05):
-            self._recent.clear()  # an opening jump (a run resuming part-way) is no pace
         self._recent.append((now, self.fraction))
         while len(self._recent) > 2 and now - self._recent[1][0] > RATE_WINDOW_S:
             self._recent.popleft()

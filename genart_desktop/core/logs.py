@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 
 from genart_desktop.core import paths
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is now (it may be replaced, e.g. by pytest)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -22,7 +35,7 @@ def setup_logging(verbose: bool = False) -> None:
         root.addHandler(file_handler)
     except OSError:
         pass  # a read-only home must not stop the app
-    console = logging.StreamHandler()
+    console = _StderrHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(formatter)
     root.addHandler(console)

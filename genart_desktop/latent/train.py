@@ -234,6 +234,7 @@ def train(params: TrainParams, job: Job) -> dict[str, Any]:
     run = _Run(p, device)
     ckpt = checkpoint_stem(stem)
     identity = run.identity(len(train_names), names_hash)
+    resumed = False
     if not p.restart and ckpt.with_suffix(".json").exists():
         info = _read_info(ckpt.with_suffix(".json"), shipped=False)
         if info.card.get("identity") != identity:
@@ -243,7 +244,7 @@ def train(params: TrainParams, job: Job) -> dict[str, Any]:
         tensors, card = load_checkpoint(info, "cpu")
         run.load_state({k: v.to(device) if not k.startswith("rng.") else v
                         for k, v in tensors.items()}, card["counters"])
-        job.progress(0.0, f"resumed at step {run.step}")
+        resumed = True
 
     steps_per_epoch = max(1, len(train_names) // p.batch_size)
     total_steps = math.ceil(p.epochs * steps_per_epoch) if p.epochs is not None else None
@@ -267,6 +268,8 @@ def train(params: TrainParams, job: Job) -> dict[str, Any]:
     run.net.train()
     last_save = time.monotonic()
     session_start = time.monotonic()
+    if resumed:  # where the run stands, not 0%, so the time left is right at once
+        job.progress(min(fraction(), 1.0) * 0.97, f"resumed at step {run.step}")
     elapsed_at_start = run.elapsed
     order = None
     while not done():

@@ -52,8 +52,7 @@ def test_time_remaining_follows_the_pace_of_this_run(monkeypatch):
     clock = [100.0]
     monkeypatch.setattr("genart_desktop.core.jobs.time.monotonic", lambda: clock[0])
     job = Job()
-    job.progress(0.0, "resuming")  # a resumed run reports 0 first, then where it is
-    job.progress(0.5, "resumed half-way")
+    job.progress(0.5, "resumed half-way")  # a resumed run reports where it stands first
     assert job.seconds_remaining() is None  # no pace yet
     clock[0] += 10.0
     job.progress(0.6, "10 s later")

@@ -33,7 +33,13 @@ def gan():
     return LatentModel.load("twemoji-gan", torch.device("cpu"))
 
 
-def make_image_folder(folder: Path, count: int, broken: int = 0) -> Path:
+@pytest.fixture
+def make_image_folder():
+    """Makes a folder of test images: ``make_image_folder(path, count, broken=0)``."""
+    return _make_image_folder
+
+
+def _make_image_folder(folder: Path, count: int, broken: int = 0) -> Path:
     """``count`` small emoji-like RGBA discs on transparency, plus ``broken`` bad files."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)

@@ -14,7 +14,6 @@ from genart_desktop.core.jobs import Job
 from genart_desktop.latent.engine import LatentModel
 from genart_desktop.latent.train import TrainParams, train
 
-from conftest import make_image_folder
 
 
 class Recorder(Job):
@@ -32,7 +31,7 @@ def _params(folder, output, **changes) -> TrainParams:
     return TrainParams(**values)
 
 
-def test_vae_trains_resumes_and_loads(tmp_path):
+def test_vae_trains_resumes_and_loads(tmp_path, make_image_folder):
     folder = make_image_folder(tmp_path / "images", 20, broken=2)
     (folder / "notes.txt").write_text("not an image")  # not an image suffix: ignored
     output = tmp_path / "models" / "discs"
@@ -61,7 +60,7 @@ def test_vae_trains_resumes_and_loads(tmp_path):
     assert model.encode(np.zeros((64, 64, 4), np.uint8))[0].shape == (8,)
 
 
-def test_gan_trains_and_loads_from_the_command_line(tmp_path, capsys):
+def test_gan_trains_and_loads_from_the_command_line(tmp_path, capsys, make_image_folder):
     from genart_desktop.cli import main
 
     folder = make_image_folder(tmp_path / "images", 16, broken=1)
@@ -76,7 +75,7 @@ def test_gan_trains_and_loads_from_the_command_line(tmp_path, capsys):
     assert info.card["training"]["command"].startswith("genart ")
 
 
-def test_fewer_than_16_usable_images_is_refused(tmp_path, capsys):
+def test_fewer_than_16_usable_images_is_refused(tmp_path, capsys, make_image_folder):
     from genart_desktop.cli import main
 
     folder = make_image_folder(tmp_path / "few", 12, broken=5)
@@ -87,7 +86,7 @@ def test_fewer_than_16_usable_images_is_refused(tmp_path, capsys):
     assert "Traceback" not in error
 
 
-def test_resuming_with_other_settings_is_refused(tmp_path):
+def test_resuming_with_other_settings_is_refused(tmp_path, make_image_folder):
     folder = make_image_folder(tmp_path / "images", 16)
     output = tmp_path / "m"
     train(_params(folder, output, epochs=1), Job())
@@ -96,7 +95,7 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     train(_params(folder, output, epochs=1, z_dim=12, restart=True), Job())
 
 
-def test_card_without_weights_and_mismatched_weights_are_clear_errors(tmp_path):
+def test_card_without_weights_and_mismatched_weights_are_clear_errors(tmp_path, make_image_folder):
     folder = make_image_folder(tmp_path / "images", 16)
     train(_params(folder, tmp_path / "a", epochs=1), Job())
     train(_params(folder, tmp_path / "b", epochs=1, z_dim=12), Job())
