@@ -110,7 +110,7 @@ class LatentModel:
     def move(self, z: np.ndarray, offsets: dict[int, float] | None) -> np.ndarray:
         """z shifted along principal directions by offsets in standard deviations."""
         z = np.array(z, np.float32)
-        for index, amount in (offsets or {}).items():
+        for index, amount in sorted((offsets or {}).items()):  # one order: same sums
             index = int(index)
             if not 0 <= index < len(self.directions):
                 raise UserError(f"direction {index} does not exist (0..{len(self.directions) - 1})")
