@@ -89,6 +89,7 @@ def _take_screenshot_when_ready(app, window, path: str, panel: str) -> None:
         ok = window.grab().save(path, "PNG")
         if not ok:
             print(f"genart-desktop: could not write {path}", file=sys.stderr)
+        window.session.mark_clean()  # a screenshot is nobody's work: close without asking
         window.close()
         app.exit(0 if ok else 1)
 

@@ -131,7 +131,7 @@ def measure_stall(scenario: str, seconds: float) -> dict[str, float]:
         app.processEvents()
         time.sleep(0.001)
     heartbeat.stop()
-    window.session._set_clean()
+    window.session.mark_clean()
     window.shutdown_workers()
     window.close()
     return {"longest": max(gaps), "p99": percentile(gaps, 0.99),

@@ -72,7 +72,7 @@ class ProjectSession(QObject):
             self.modified = True
             self.modified_changed.emit(True)
 
-    def _set_clean(self) -> None:
+    def mark_clean(self) -> None:
         self.modified = False
         self.modified_changed.emit(False)
 
@@ -118,7 +118,7 @@ class ProjectSession(QObject):
         self.apply(Project())
         self.path = None
         self.path_changed.emit("")
-        self._set_clean()
+        self.mark_clean()
 
     def open(self, path: str, on_done: Callable[[], None] | None = None):
         def read(job):
@@ -128,7 +128,7 @@ class ProjectSession(QObject):
             self.apply(project)
             self.path = Path(path)
             self.path_changed.emit(str(self.path))
-            self._set_clean()
+            self.mark_clean()
             from genart_desktop.ui.settings import add_recent_file
 
             add_recent_file(str(self.path.resolve()))
@@ -158,7 +158,7 @@ class ProjectSession(QObject):
         def saved(result: str) -> None:
             self.path = Path(result)
             self.path_changed.emit(result)
-            self._set_clean()
+            self.mark_clean()
             from genart_desktop.ui.settings import add_recent_file
 
             add_recent_file(str(self.path.resolve()))

@@ -99,7 +99,7 @@ NEXT_START = """
         import time; time.sleep(0.005)
     image = window.canvas.image
     print("restored", None if image is None else int(image[0, 0, 0]), window.canvas.state.parameters)
-    window.session._set_clean()
+    window.session.mark_clean()
     window.close()
 """
 

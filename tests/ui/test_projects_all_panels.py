@@ -91,7 +91,7 @@ RESTARTED = """
     print("style strength", window.panels["style"].strength.value())
     print("music", notes)
     print("text", window.panels["text"].editor.toPlainText())
-    window.session._set_clean()
+    window.session.mark_clean()
     window.close()
 """
 

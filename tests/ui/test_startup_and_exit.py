@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from PIL import Image
 
@@ -80,7 +81,7 @@ def test_screenshot_option_writes_the_window(tmp_path):
     target = tmp_path / "shot.png"
     result = subprocess.run(
         [sys.executable, "-m", "genart_desktop.app", "--screenshot", str(target),
-         "--panel", "text"],
+         "--panel", "text", str(Path(__file__).parents[2] / "resources/samples/coffee.png")],
         capture_output=True, text=True, timeout=120,
         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert result.returncode == 0, result.stderr

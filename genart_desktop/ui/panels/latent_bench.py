@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
             while panel.training.running:
                 app.processEvents()
                 time.sleep(0.01)
-    window.session._set_clean()
+    window.session.mark_clean()
     window.shutdown_workers()
     window.close()
     return 0

@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
     emit("music_panel.render_first_block", round((render_first_block or 0) * 1000, 1), "ms",
          note="FluidSynth start, SoundFont load and the first 0.25 s block", **context)
     panel.shutdown()
-    window.session._set_clean()
+    window.session.mark_clean()
     window.shutdown_workers()
     window.close()
     return 0

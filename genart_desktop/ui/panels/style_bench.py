@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
              cold=round(first_result * 1000, 1), clicks=len(results), **info)
     emit("style_panel_warm_up", round(cold_load, 2), "s", what="torch import, engine load, 26 thumbnails "
          "(cached after the first run), the paintings' style vectors", **info)
-    window.session._set_clean()
+    window.session.mark_clean()
     window.shutdown_workers()
     window.close()
     return 0

@@ -110,7 +110,7 @@ def main(argv: list[str]) -> int:
             first.append((first_change - start) * 1000)
             whole.append(time.perf_counter() - start)
             lengths.append(len(panel.editor.toPlainText()))
-    window.session._set_clean()
+    window.session.mark_clean()
     window.shutdown_workers()
     window.close()
 
