@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from genart_desktop.core import paths
-from genart_desktop.core.checkpoints import ModelInfo, _read_info, load_checkpoint, save_checkpoint
+from genart_desktop.core.checkpoints import _read_info, load_checkpoint, save_checkpoint
 from genart_desktop.core.device import choose_device, describe
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.images import save_png

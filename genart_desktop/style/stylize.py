@@ -27,7 +27,7 @@ from genart_desktop.core.errors import UserError
 from genart_desktop.core.images import MAX_PIXELS, load_image
 from genart_desktop.core.jobs import Job
 from genart_desktop.style import colors
-from genart_desktop.style.request import PictureLike, QualitySettings, StyleRequest
+from genart_desktop.style.request import PictureLike, StyleRequest
 
 log = logging.getLogger(__name__)
 MIN_SIDE = 16  # the networks reflect-pad 4 px after downsampling by 4

@@ -63,7 +63,6 @@ class PoetryEngine:
     @classmethod
     def load(cls, name: str = "tang", device=None) -> "PoetryEngine":
         """A model by name ("tang", "english", a trained NAME) or card path."""
-        import torch
 
         from genart_desktop.text.train import load_lm
 

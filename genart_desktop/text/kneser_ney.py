@@ -11,7 +11,6 @@ symbol has zero probability. Discounts per order: D = n1 / (n1 + 2 n2).
 
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np

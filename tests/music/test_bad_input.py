@@ -1,6 +1,5 @@
 """Every broken file gives one clear line and a non-zero exit, never a traceback."""
 
-import mido
 import numpy as np
 import pretty_midi
 import pytest

@@ -22,11 +22,8 @@ import base64
 import io
 import json
 import os
-import queue
 import re
-import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 from dataclasses import asdict
@@ -36,87 +33,19 @@ import numpy as np
 
 from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.jobs import Job
+from genart_desktop.ui.training_process import (emit, listen_for_stop, run_child,
+                                                training_threads)
 
 CHECKPOINT_SECONDS = 30.0  # what a crash can lose
-STOP = "stop"
-
-
-def training_threads() -> int:
-    """Leave one core to the sliders and the window (the decoder is small)."""
-    return max(1, (os.cpu_count() or 2) - 1)
+MODULE = "genart_desktop.ui.panels.latent_training_run"
 
 
 # --- the parent side: a worker-thread job ------------------------------------------------------
 def run_training(params: dict[str, Any], job: Job) -> dict[str, Any]:
     """Run ``train(TrainParams(**params))`` in a child process, relaying its progress and
     sample grids to ``job``; a cancelled ``job`` stops the child after a checkpoint."""
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "genart_desktop.ui.panels.latent_training_run"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8")
-    assert child.stdin is not None and child.stdout is not None
-    child.stdin.write(json.dumps(params) + "\n")
-    child.stdin.flush()
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        for line in child.stdout:  # type: ignore[union-attr]
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, name="latent-training-reader", daemon=True).start()
-    outcome: dict[str, Any] | None = None
-    stop_sent = False
-    try:
-        while True:
-            if job.cancelled() and not stop_sent:
-                _send(child, STOP)
-                stop_sent = True
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            message = json.loads(line)
-            if "progress" in message:
-                if not job.cancelled():
-                    job.progress(message["progress"], message["message"])
-            elif "partial" in message:
-                job.partial(_decode_array(message["partial"]))
-            else:
-                outcome = message
-        child.wait()
-    finally:
-        if child.poll() is None:  # the worker itself was interrupted: do not leave it running
-            _send(child, STOP)
-            try:
-                child.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return _outcome(outcome, child.returncode, log)
-
-
-def _send(child: subprocess.Popen, text: str) -> None:
-    try:
-        child.stdin.write(text + "\n")  # type: ignore[union-attr]
-        child.stdin.flush()  # type: ignore[union-attr]
-    except (BrokenPipeError, OSError, ValueError):
-        pass
-
-
-def _outcome(outcome: dict[str, Any] | None, returncode: int, log) -> dict[str, Any]:
-    if outcome is not None and "result" in outcome:
-        return outcome["result"]
-    if outcome is not None and outcome.get("cancelled"):
-        raise JobCancelled()
-    if outcome is not None and outcome.get("user_error"):
-        raise UserError(outcome["user_error"])
-    log.seek(0)
-    tail = [line for line in log.read().splitlines() if line.strip()][-1:]
-    reason = (outcome or {}).get("error") or (tail[0] if tail else f"exit status {returncode}")
-    raise RuntimeError(f"the training process stopped: {reason}; train again to resume "
-                       "from its last checkpoint")
+    return run_child(MODULE, params, job, decode_partial=_decode_array,
+                     failure_hint="; train again to resume from its last checkpoint")
 
 
 def _encode_array(array: np.ndarray) -> str:
@@ -181,11 +110,6 @@ def _make_cancellable_params():
     return CancellableParams
 
 
-def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
 def child_main() -> int:
     import torch
 
@@ -193,36 +117,30 @@ def child_main() -> int:
 
     params = _make_cancellable_params()(**json.loads(sys.stdin.readline()))
 
-    def listen() -> None:  # "stop", or the window went away (stdin closed)
-        for line in sys.stdin:
-            if line.strip() == STOP:
-                break
-        params.stop()
-
-    threading.Thread(target=listen, name="stop-listener", daemon=True).start()
+    listen_for_stop(params.stop)
     torch.set_num_threads(training_threads())
 
     class Relay(Job):
         def progress(self, fraction: float, message: str = "") -> None:
-            _emit({"progress": fraction, "message": message})
+            emit({"progress": fraction, "message": message})
 
         def partial(self, result) -> None:
-            _emit({"partial": _encode_array(result)})
+            emit({"partial": _encode_array(result)})
 
     try:
         summary = train(params, Relay())
     except JobCancelled:
-        _emit({"cancelled": True})
+        emit({"cancelled": True})
         return 0
     except UserError as error:
-        _emit({"user_error": str(error)})
+        emit({"user_error": str(error)})
         return 0
     except Exception as error:  # noqa: BLE001 - the parent reports it; the traceback goes to stderr
         traceback.print_exc()
-        _emit({"error": f"{type(error).__name__}: {error}"})
+        emit({"error": f"{type(error).__name__}: {error}"})
         return 1
     summary["skipped"] = [str(item) for item in summary.get("skipped") or []]
-    _emit({"result": json.loads(json.dumps(summary, default=str))})
+    emit({"result": json.loads(json.dumps(summary, default=str))})
     return 0
 
 

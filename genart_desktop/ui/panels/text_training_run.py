@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 from pathlib import Path
@@ -29,87 +26,16 @@ from typing import Any
 
 from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.jobs import Job
+from genart_desktop.ui.training_process import (emit, listen_for_stop, run_child,
+                                                training_threads)
 
-STOP = "stop"
-
-
-def training_threads() -> int:
-    """Leave one core to the window and to writing poems."""
-    return max(1, (os.cpu_count() or 2) - 1)
+MODULE = "genart_desktop.ui.panels.text_training_run"
 
 
 # --- the parent side: a worker-thread job ------------------------------------------------------
 def run_training(params: dict[str, Any], job: Job) -> str:
     """``train(TrainParams(**params))`` in a child process; returns the card path."""
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "genart_desktop.ui.panels.text_training_run"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, encoding="utf-8")
-    assert child.stdin is not None and child.stdout is not None
-    child.stdin.write(json.dumps(params) + "\n")
-    child.stdin.flush()
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def read() -> None:
-        for line in child.stdout:  # type: ignore[union-attr]
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=read, name="text-training-reader", daemon=True).start()
-    outcome: dict[str, Any] | None = None
-    stop_sent = False
-    try:
-        while True:
-            if job.cancelled() and not stop_sent:
-                _send(child, STOP)
-                stop_sent = True
-            try:
-                line = lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue  # a stray print from a library
-            if "progress" in message:
-                if not job.cancelled():
-                    job.progress(message["progress"], message["message"])
-            elif "sample" in message:
-                job.partial(message["sample"])
-            else:
-                outcome = message
-        child.wait()
-    finally:
-        if child.poll() is None:  # the worker itself was interrupted: do not leave it running
-            _send(child, STOP)
-            try:
-                child.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return _outcome(outcome, child.returncode, log)
-
-
-def _send(child: subprocess.Popen, text: str) -> None:
-    try:
-        child.stdin.write(text + "\n")  # type: ignore[union-attr]
-        child.stdin.flush()  # type: ignore[union-attr]
-    except (BrokenPipeError, OSError, ValueError):
-        pass
-
-
-def _outcome(outcome: dict[str, Any] | None, returncode: int, log) -> str:
-    if outcome is not None and "result" in outcome:
-        return outcome["result"]
-    if outcome is not None and outcome.get("cancelled"):
-        raise JobCancelled()
-    if outcome is not None and outcome.get("user_error"):
-        raise UserError(outcome["user_error"])
-    log.seek(0)
-    tail = [line for line in log.read().splitlines() if line.strip()][-1:]
-    reason = (outcome or {}).get("error") or (tail[0] if tail else f"exit status {returncode}")
-    raise RuntimeError(f"the training process stopped: {reason}")
+    return run_child(MODULE, params, job)
 
 
 # --- the child side -------------------------------------------------------------------------------
@@ -147,12 +73,7 @@ class _StoppingJob(Job):
 
     @staticmethod
     def _report(fraction: float, message: str, remaining) -> None:
-        _emit({"progress": fraction, "message": message})
-
-
-def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+        emit({"progress": fraction, "message": message})
 
 
 def child_main() -> int:
@@ -175,27 +96,21 @@ def child_main() -> int:
         def checkpoint_every_s(self, value: float) -> None:
             self._interval = float(value)
 
-    def listen() -> None:  # "stop", or the window went away (stdin closed)
-        for line in sys.stdin:
-            if line.strip() == STOP:
-                break
-        job.stop()
-
-    threading.Thread(target=listen, name="stop-listener", daemon=True).start()
-    job._on_partial = lambda text: _emit({"sample": text})
+    listen_for_stop(job.stop)
+    job._on_partial = lambda text: emit({"partial": text})
     try:
         card = train(StoppableParams(**values), job)
     except JobCancelled:
-        _emit({"cancelled": True})
+        emit({"cancelled": True})
         return 0
     except UserError as error:
-        _emit({"user_error": str(error)})
+        emit({"user_error": str(error)})
         return 0
     except Exception as error:  # noqa: BLE001 - reported to the window in one line
         traceback.print_exc()
-        _emit({"error": f"{type(error).__name__}: {error}"})
+        emit({"error": f"{type(error).__name__}: {error}"})
         return 1
-    _emit({"result": str(card)})
+    emit({"result": str(card)})
     return 0
 
 
