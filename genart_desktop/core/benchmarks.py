@@ -41,5 +41,8 @@ def hardware() -> dict[str, Any]:
     import os
     import platform
 
-    return {"cpu_count": os.cpu_count(), "machine": platform.machine(),
-            "python": sys.version.split()[0]}
+    info: dict[str, Any] = {"cpu_count": os.cpu_count(), "machine": platform.machine(),
+                            "python": sys.version.split()[0]}
+    if hasattr(os, "getloadavg"):  # how busy the machine was: timings depend on it
+        info["load_average_1min"] = round(os.getloadavg()[0], 2)
+    return info

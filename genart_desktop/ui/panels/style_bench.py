@@ -77,8 +77,7 @@ def main(argv: list[str]) -> int:
         wait(lambda: "result" in marks)
         return marks["preview"] - clicked, marks["result"] - clicked
 
-    info = dict(hardware(), canvas=f"{args.size}x{args.size}",
-                note="2-core CPU shared with other engineers' training runs (busy)")
+    info = dict(hardware(), canvas=f"{args.size}x{args.size}")
     kinds = {"builtin": [f"builtin:{n}" for n in range(26)],
              "painting": [s for s in panel.items() if s.startswith("painting:")]}
     for kind, ids in kinds.items():

@@ -115,14 +115,13 @@ def main(argv: list[str]) -> int:
     window.close()
 
     info = hardware()
-    note = "2-core CPU shared with other engineers' training jobs"
     emit("text_panel_first_char", round(statistics.median(first), 2), "ms", target=100.0,
          p90_ms=round(percentile(first, 0.9), 2), max_ms=round(max(first), 2),
-         runs=len(first), model=model_name, note=note, **info)
+         runs=len(first), model=model_name, **info)
     emit("text_panel_streaming_longest_stall", round(max(gaps), 2), "ms", target=50.0,
          p99_ms=round(percentile(gaps, 0.99), 2), heartbeat_ms=5, model=model_name,
-         note=note, **info)
+         **info)
     emit("text_panel_poem", round(statistics.median(whole), 3), "s",
          chars_per_s=round(sum(lengths) / sum(whole), 1), runs=len(whole),
-         model=model_name, note=note, **info)
+         model=model_name, **info)
     return 0
