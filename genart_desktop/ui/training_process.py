@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from typing import Any, Callable
 
 from genart_desktop.core.errors import JobCancelled, UserError
@@ -128,3 +129,21 @@ def listen_for_stop(stop: Callable[[], None]) -> None:
         stop()
 
     threading.Thread(target=listen, name="stop-listener", daemon=True).start()
+
+
+def report_outcome(work: Callable[[], Any]) -> int:
+    """In the child: run ``work`` and tell the parent how it ended; the exit status."""
+    try:
+        result = work()
+    except JobCancelled:
+        emit({"cancelled": True})
+        return 0
+    except UserError as error:
+        emit({"user_error": str(error)})
+        return 0
+    except Exception as error:  # noqa: BLE001 - the parent reports it; the traceback goes to stderr
+        traceback.print_exc()
+        emit({"error": f"{type(error).__name__}: {error}"})
+        return 1
+    emit({"result": result})
+    return 0

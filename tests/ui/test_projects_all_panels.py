@@ -26,8 +26,8 @@ def put_work_in_every_panel(window) -> None:
 
 
 def panel_states(window) -> dict:
-    return {name: (panel.save_state().state, panel.save_state().files)
-            for name, panel in window.panels.items()}
+    saved = {name: panel.save_state() for name, panel in window.panels.items()}
+    return {name: (data.state, data.files) for name, data in saved.items()}
 
 
 def test_project_keeps_every_panel(window, qtbot, tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from genart_desktop.core.project import PanelData
 
@@ -20,8 +20,6 @@ class Panel(QWidget):
     #: the dock's object name and title
     name = ""
     title = ""
-    #: shown while the panel's engine has not landed yet; empty once it works
-    coming = ""
 
     def __init__(self, window: "MainWindow", worker: "PanelWorker") -> None:
         super().__init__()
@@ -30,18 +28,9 @@ class Panel(QWidget):
         self.worker = worker
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(8, 8, 8, 8)
-        if self.coming:
-            notice = QLabel(self.coming)
-            notice.setObjectName("coming")
-            notice.setWordWrap(True)
-            notice.setAlignment(Qt.AlignmentFlag.AlignLeft)
-            notice.setStyleSheet("color: #d9b35b; padding: 4px;")
-            self.layout_.addWidget(notice)
         self.controls = QWidget()
         self.layout_.addWidget(self.controls, 1)
         self.build(self.controls)
-        if self.coming:
-            self.controls.setEnabled(False)
 
     def build(self, area: QWidget) -> None:
         """Lay out the panel's controls inside ``area``."""

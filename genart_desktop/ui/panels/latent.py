@@ -38,7 +38,6 @@ MAX_SEED = 2**31 - 1
 class LatentPanel(Panel):
     name = "latent"
     title = "Latent"
-    coming = ""
 
     #: the serial number of the request whose picture just reached the canvas
     image_shown = Signal(int)

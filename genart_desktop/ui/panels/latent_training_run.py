@@ -25,16 +25,15 @@ import os
 import re
 import sys
 import threading
-import traceback
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
-from genart_desktop.core.errors import JobCancelled, UserError
+from genart_desktop.core.errors import JobCancelled
 from genart_desktop.core.jobs import Job
-from genart_desktop.ui.training_process import (emit, listen_for_stop, run_child,
-                                                training_threads)
+from genart_desktop.ui.training_process import (emit, listen_for_stop, report_outcome,
+                                                run_child, training_threads)
 
 CHECKPOINT_SECONDS = 30.0  # what a crash can lose
 MODULE = "genart_desktop.ui.panels.latent_training_run"
@@ -127,21 +126,12 @@ def child_main() -> int:
         def partial(self, result) -> None:
             emit({"partial": _encode_array(result)})
 
-    try:
+    def work() -> dict[str, Any]:
         summary = train(params, Relay())
-    except JobCancelled:
-        emit({"cancelled": True})
-        return 0
-    except UserError as error:
-        emit({"user_error": str(error)})
-        return 0
-    except Exception as error:  # noqa: BLE001 - the parent reports it; the traceback goes to stderr
-        traceback.print_exc()
-        emit({"error": f"{type(error).__name__}: {error}"})
-        return 1
-    summary["skipped"] = [str(item) for item in summary.get("skipped") or []]
-    emit({"result": json.loads(json.dumps(summary, default=str))})
-    return 0
+        summary["skipped"] = [str(item) for item in summary.get("skipped") or []]
+        return json.loads(json.dumps(summary, default=str))
+
+    return report_outcome(work)
 
 
 # --- reading the run's progress lines ----------------------------------------------------------------------

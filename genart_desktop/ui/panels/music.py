@@ -80,7 +80,6 @@ class _DragHandle(QLabel):
 class MusicPanel(Panel):
     name = "music"
     title = "Music"
-    coming = ""
 
     #: Gibbs steps per model job; None = the sampler's own default. Tests lower it.
     sampling_steps: int | None = None

@@ -83,7 +83,6 @@ class StyleGallery(QListWidget):
 class StylePanel(Panel):
     name = "style"
     title = "Style"
-    coming = ""
 
     # --- layout -------------------------------------------------------------------------
     def build(self, area: QWidget) -> None:

@@ -123,7 +123,6 @@ def python_index(text: str, utf16_position: int) -> int:
 class TextPanel(Panel):
     name = "text"
     title = "Text"
-    coming = ""
 
     def build(self, area: QWidget) -> None:
         self.models: list[ModelEntry] = []

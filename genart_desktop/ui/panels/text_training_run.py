@@ -20,14 +20,12 @@ import json
 import os
 import sys
 import threading
-import traceback
 from pathlib import Path
 from typing import Any
 
-from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.jobs import Job
-from genart_desktop.ui.training_process import (emit, listen_for_stop, run_child,
-                                                training_threads)
+from genart_desktop.ui.training_process import (emit, listen_for_stop, report_outcome,
+                                                run_child, training_threads)
 
 MODULE = "genart_desktop.ui.panels.text_training_run"
 
@@ -98,20 +96,7 @@ def child_main() -> int:
 
     listen_for_stop(job.stop)
     job._on_partial = lambda text: emit({"partial": text})
-    try:
-        card = train(StoppableParams(**values), job)
-    except JobCancelled:
-        emit({"cancelled": True})
-        return 0
-    except UserError as error:
-        emit({"user_error": str(error)})
-        return 0
-    except Exception as error:  # noqa: BLE001 - reported to the window in one line
-        traceback.print_exc()
-        emit({"error": f"{type(error).__name__}: {error}"})
-        return 1
-    emit({"result": str(card)})
-    return 0
+    return report_outcome(lambda: str(train(StoppableParams(**values), job)))
 
 
 if __name__ == "__main__":
