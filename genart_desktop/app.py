@@ -12,15 +12,18 @@ import sys
 import time
 
 _PROCESS_START = time.perf_counter()
-PANELS = ("canvas", "latent", "style", "music", "text")
+PANELS = ("canvas", "latent", "style", "insight", "study", "restore", "music", "text")
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="genart-desktop", description="GenArt Desktop")
+    from genart_desktop.core.cli_args import OneLineParser, output_file
+
+    parser = OneLineParser(prog="genart-desktop", description="GenArt Desktop")
     parser.add_argument("files", nargs="*", help="pictures, .genart projects or MIDI files to open")
     parser.add_argument("--device", help="auto (default), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--screenshot", metavar="FILE",
-                        help="open offscreen in the default layout, save a PNG of the window, exit")
+    parser.add_argument("--screenshot", metavar="FILE", type=output_file(".png", ".jpg", ".jpeg"),
+                        help="open offscreen in the default layout, save a picture of the "
+                             "window (PNG or JPEG, as the name says), exit")
     parser.add_argument("--panel", choices=PANELS, default="canvas",
                         help="with --screenshot: the panel in front")
     parser.add_argument("--report-startup", action="store_true", help=argparse.SUPPRESS)

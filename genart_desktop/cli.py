@@ -4,9 +4,10 @@ Each creative area adds its own sub-commands: ``genart_desktop/<area>/commands.p
 defines ``register(subparsers)``, which adds parsers whose ``handler(args)`` does the
 work. Those modules must not import torch at import time, so ``genart --help`` is quick.
 
-A ``UserError`` (bad file, missing model, wrong option) is printed as one line and the
-exit status is 1; anything unexpected is logged with its traceback to the log file and
-also reported in one line.
+Arguments are checked before any work (``core/cli_args.py``). A wrong argument or a
+``UserError`` (bad file, missing model, wrong option) is printed as one line, on a line of
+its own even after a progress line, and the exit status is 2; anything unexpected is
+logged with its traceback to the log file, reported in one line, and the status is 1.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from typing import Any
 from genart_desktop import __version__
 from genart_desktop.core import device as device_module
 from genart_desktop.core import paths
+from genart_desktop.core.cli_args import OneLineParser, print_error
 from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.logs import setup_logging
 
-AREAS = ("latent", "style", "music", "text")
+AREAS = ("latent", "style", "insight", "study", "restore", "music", "text")
 log = logging.getLogger("genart")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="genart", description="GenArt Desktop's engines, without the window."
     )
     parser.add_argument("--version", action="version", version=f"genart {__version__}")
@@ -62,21 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = args.handler(args)
     except UserError as error:
-        print(f"genart: error: {error}", file=sys.stderr)
-        return 1
+        print_error(f"genart: error: {error}")
+        return 2
     except JobCancelled:
-        print("genart: cancelled", file=sys.stderr)
+        print_error("genart: cancelled")
         return 130
     except KeyboardInterrupt:
-        print("\ngenart: interrupted", file=sys.stderr)
+        print_error("genart: interrupted")
         return 130
     except Exception as error:  # noqa: BLE001 - one line for the user, the rest in the log
         log.exception("unexpected error in 'genart %s'", args.command)
-        print(
-            f"genart: unexpected error: {type(error).__name__}: {error} "
-            f"(details in {paths.log_file()})",
-            file=sys.stderr,
-        )
+        print_error(f"genart: unexpected error: {type(error).__name__}: {error} "
+                    f"(details in {paths.log_file()})")
         return 1
     return int(status or 0)
 

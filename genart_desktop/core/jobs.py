@@ -24,6 +24,8 @@ from genart_desktop.core.errors import JobCancelled
 ProgressCallback = Callable[[float, str, "float | None"], None]
 PartialCallback = Callable[[Any], None]
 RATE_WINDOW_S = 60.0
+MIN_PROGRESS_FOR_ESTIMATE = 0.01   # below this much progress in this run: "estimating…"
+STEADY_AFTER = 0.10                # past this much progress an estimate moves at most 2x
 
 
 class Job:
@@ -39,6 +41,8 @@ class Job:
         # so a job that changes pace still gets a fair estimate (a job that resumes
         # part-way reports where it stands first, not 0)
         self._recent: deque[tuple[float, float]] = deque()
+        self._first: tuple[float, float] | None = None   # this run's first report
+        self._last_estimate: tuple[float, float] | None = None  # (time, seconds left)
         self.fraction = 0.0
         self.message = ""
 
@@ -55,13 +59,19 @@ class Job:
         self.fraction = min(max(float(fraction), 0.0), 1.0)
         now = time.monotonic()
         if self._recent and self.fraction < self._recent[-1][1]:
-            self._recent.clear()  # progress went back (a new phase): measure afresh
+            # progress went back (a new phase): measure afresh
+            self._recent.clear()
+            self._first = self._last_estimate = None
+        if self._first is None:
+            self._first = (now, self.fraction)
         self._recent.append((now, self.fraction))
         while len(self._recent) > 2 and now - self._recent[1][0] > RATE_WINDOW_S:
             self._recent.popleft()
         self.message = message
         if self._on_progress is not None:
-            self._on_progress(self.fraction, message, self.seconds_remaining())
+            self._on_progress(self.fraction, message, self._update_estimate(now))
+        else:
+            self._update_estimate(now)
         self.check()
 
     def partial(self, result: Any) -> None:
@@ -69,17 +79,50 @@ class Job:
             self._on_partial(result)
 
     def seconds_remaining(self) -> float | None:
-        """From the pace of the recent reports (the last minute or so); None until known."""
-        if len(self._recent) < 2:
+        """Seconds left, or None while there is too little to go on ("estimating…")."""
+        if self._last_estimate is None:
             return None
-        (start, first), (end, last) = self._recent[0], self._recent[-1]
-        if last <= first or end <= start:
+        at, left = self._last_estimate
+        return max(0.0, left - (time.monotonic() - at))
+
+    def _update_estimate(self, now: float) -> float | None:
+        """The pace is the geometric mean of this run's whole pace and the last minute's:
+        the first is steady, the second follows a job that changes speed. Past the first
+        10% an estimate never jumps by more than a factor of 2 at once."""
+        if self._first is None or len(self._recent) < 2:
             return None
-        return (1.0 - last) * (end - start) / (last - first)
+        start, first = self._first
+        done = self.fraction - first
+        if done < MIN_PROGRESS_FOR_ESTIMATE or now <= start:
+            return self.seconds_remaining()
+        (recent_start, recent_first) = self._recent[0]
+        overall_pace = done / (now - start)
+        recent_pace = ((self.fraction - recent_first) / (now - recent_start)
+                       if now > recent_start and self.fraction > recent_first else overall_pace)
+        estimate = (1.0 - self.fraction) / (overall_pace * recent_pace) ** 0.5
+        previous = self.seconds_remaining()
+        if previous is not None and done >= STEADY_AFTER and previous > 0:
+            estimate = min(max(estimate, previous / 2), previous * 2)
+        self._last_estimate = (now, estimate)
+        return estimate
 
     # --- asked by whoever started the job ------------------------------------------
     def cancel(self) -> None:
         self._cancel_event.set()
+
+
+_progress_line_open = False  # a console job's progress line has no newline yet
+
+
+def end_progress_line() -> None:
+    """Finish an open progress line, so what is printed next starts a line of its own."""
+    global _progress_line_open
+    if _progress_line_open:
+        import sys
+
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        _progress_line_open = False
 
 
 def console_job(prefix: str = "") -> Job:
@@ -93,8 +136,10 @@ def console_job(prefix: str = "") -> Job:
         if now - last_print[0] < 0.5 and fraction < 1.0:
             return
         last_print[0] = now
-        eta = f", {format_duration(remaining)} left" if remaining is not None else ""
+        eta = f", {format_duration(remaining)} left" if fraction < 1.0 else ""
+        global _progress_line_open
         sys.stderr.write(f"\r{prefix}{fraction * 100:5.1f}% {message}{eta}\033[K")
+        _progress_line_open = fraction < 1.0
         if fraction >= 1.0:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -104,7 +149,7 @@ def console_job(prefix: str = "") -> Job:
 
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
-        return "?"
+        return "estimating…"
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"

@@ -113,7 +113,7 @@ class LatentModel:
         for index, amount in sorted((offsets or {}).items()):  # one order: same sums
             index = int(index)
             if not 0 <= index < len(self.directions):
-                raise UserError(f"direction {index} does not exist (0..{len(self.directions) - 1})")
+                raise UserError(f"direction {index + 1} does not exist (1..{len(self.directions)})")
             z += float(amount) * self.direction_std[index] * self.directions[index]
         return z
 

@@ -9,29 +9,37 @@ import argparse
 import shlex
 import sys
 
+from genart_desktop.core.cli_args import existing_file, float_range, int_range, output_file, seed
+
 
 def register(subparsers) -> None:
     compose = subparsers.add_parser(
         "compose", help="generate, continue or harmonize a four-voice chorale (MIDI, WAV)")
     compose.add_argument("--mode", choices=("generate", "continue", "harmonize"),
                          default="generate")
-    compose.add_argument("--in", dest="input", help="input MIDI (continue, harmonize)")
-    compose.add_argument("--bars", type=int, default=8,
-                         help="bars to generate, or to add when continuing (default 8)")
-    compose.add_argument("--temperature", type=float, default=0.9,
+    compose.add_argument("--in", dest="input", type=existing_file,
+                         help="input MIDI (continue, harmonize)")
+    compose.add_argument("--bars", type=int_range(1, 64), default=8,
+                         help="bars to generate, or to add when continuing (1..64, default 8)")
+    compose.add_argument("--temperature", type=float_range(0.05, 5.0), default=0.9,
                          help="lower is safer, higher is more adventurous (default 0.9)")
-    compose.add_argument("--seed", type=int, default=None, help="same seed, same music")
+    compose.add_argument("--seed", type=seed, default=None, help="same seed, same music")
     compose.add_argument("--key", default=None,
-                         help='key of a generated piece, e.g. "G major" or "E minor"')
-    compose.add_argument("--tempo", type=float, default=None, help="beats per minute")
-    compose.add_argument("--steps", type=int, default=None, help="Gibbs sampling steps")
+                         help='the key, e.g. "G major" or "E minor"; for continue and '
+                              "harmonize the default is the key of the notes given")
+    compose.add_argument("--tempo", type=float_range(10, 400), default=None,
+                         help="beats per minute")
+    compose.add_argument("--steps", type=int_range(1, 1000), default=None,
+                         help="Gibbs sampling steps")
     compose.add_argument("--allow-parallels", action="store_true",
                          help="sample the net as it is, without steering away from "
                               "parallel fifths and octaves")
     compose.add_argument("--model", default="bach-chorales", help="model name or card path")
-    compose.add_argument("-o", "--output", required=True, help="output MIDI file")
-    compose.add_argument("--wav", help="also render to this WAV file")
-    compose.add_argument("--soundfont", help=".sf2/.sf3 file (default: pretty_midi's TimGM6mb)")
+    compose.add_argument("-o", "--output", type=output_file(".mid", ".midi"), required=True,
+                         help="output MIDI file")
+    compose.add_argument("--wav", type=output_file(".wav"), help="also render to this WAV file")
+    compose.add_argument("--soundfont", type=existing_file,
+                         help=".sf2/.sf3 file (default: pretty_midi's TimGM6mb)")
     compose.set_defaults(handler=command_compose)
 
     train = subparsers.add_parser("train-music", help="train a chorale model (resumable)")
@@ -43,6 +51,15 @@ def register(subparsers) -> None:
     train.add_argument("--batch", type=int, default=16)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--fresh", action="store_true", help="ignore an earlier checkpoint")
+    train.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine decay)")
+    train.add_argument("--key-conditioning", action="store_true",
+                       help="give the net the key (scale and tonic planes)")
+    train.add_argument("--init-from", metavar="MODEL",
+                       help="start from this trained model's weights (new inputs at zero)")
+    train.add_argument("--state", metavar="FOLDER",
+                       help="keep the resumable training state here (default: the cache)")
+    train.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                       help="bf16 autocasts the convolutions on a CPU that has bfloat16")
     train.add_argument("-o", "--output", required=True,
                        help="model name (user models folder) or path stem, e.g. models/NAME")
     train.set_defaults(handler=command_train)
@@ -52,6 +69,8 @@ def register(subparsers) -> None:
     evaluate.add_argument("--model", default="bach-chorales")
     evaluate.add_argument("--chorales", type=int, default=None, help="use only the first N held-out")
     evaluate.add_argument("--no-write", action="store_true", help="do not update the card")
+    evaluate.add_argument("--sweep", type=float, nargs="+", metavar="BIAS",
+                          help="only compare these scale biases (nats) for staying in key")
     evaluate.set_defaults(handler=command_evaluate)
 
 
@@ -61,24 +80,24 @@ def command_compose(args: argparse.Namespace) -> int:
     from genart_desktop.music import engine
     from genart_desktop.music.midi_io import read_midi, write_midi
     from genart_desktop.music.model import load_model
+    from genart_desktop.music.score import Key
 
     if args.mode != "generate" and not args.input:
         raise UserError(f"--mode {args.mode} needs an input melody or score: --in FILE.mid")
-    if args.key and args.mode != "generate":
-        raise UserError("--key applies to --mode generate (a given score keeps its key)")
-    if not 0.05 <= args.temperature <= 5.0:
-        raise UserError(f"--temperature must be between 0.05 and 5 (got {args.temperature})")
+    key = Key.parse(args.key) if args.key else None
     score = None
     if args.input:
         score, messages = read_midi(args.input)
         for line in messages:
             print(line, file=sys.stderr)
+        if key is not None:
+            score.key = key
     model = load_model(args.model)
     job = console_job(f"{args.mode} ")
     sampling = dict(temperature=args.temperature, seed=args.seed, steps=args.steps,
                     avoid_parallels=not args.allow_parallels, job=job)
     if args.mode == "generate":
-        result = engine.generate(model, bars=args.bars, key=args.key,
+        result = engine.generate(model, bars=args.bars, key=key,
                                  tempo=args.tempo or 80.0, **sampling)
     elif args.mode == "continue":
         result = engine.continue_score(model, score, bars=args.bars, **sampling)
@@ -107,9 +126,11 @@ def command_train(args: argparse.Namespace) -> int:
         net.layers = args.layers
     if args.channels:
         net.channels = args.channels
+    net.key_conditioning = args.key_conditioning
     params = TrainParams(
         output=args.output, minutes=args.minutes, crop_frames=args.crop, batch_size=args.batch,
-        seed=args.seed, threads=args.threads, resume=not args.fresh, net=net,
+        learning_rate=args.lr, seed=args.seed, threads=args.threads, resume=not args.fresh,
+        net=net, init_from=args.init_from, state_dir=args.state, precision=args.precision,
         command="genart " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     card_path = train(params, console_job("train-music "))
     print(f"wrote {card_path}")
@@ -118,8 +139,11 @@ def command_train(args: argparse.Namespace) -> int:
 
 def command_evaluate(args: argparse.Namespace) -> int:
     from genart_desktop.core.jobs import console_job
-    from genart_desktop.music.evaluate import evaluate_model
+    from genart_desktop.music.evaluate import evaluate_model, sweep_scale_bias
 
+    if args.sweep:
+        sweep_scale_bias(args.model, args.sweep, console_job("sweep "), limit=args.chorales)
+        return 0
     evaluate_model(args.model, console_job("evaluate "), limit=args.chorales,
                    write_card=not args.no_write)
     return 0

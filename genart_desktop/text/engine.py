@@ -74,6 +74,7 @@ class PoetryEngine:
     def generate(self, request: PoemRequest, job: Job | None = None) -> str:
         """A whole poem (continuing ``request.prompt`` when there is one)."""
         self._check_sampling(request)
+        self._check_language(request.prompt)
         sampler = Sampler(Sampling(request.temperature, request.top_k, request.top_p, request.seed))
         with one_thread(self.device):
             if self.language == "zh":
@@ -95,6 +96,17 @@ class PoetryEngine:
             if self.language == "zh":
                 return self._regenerate_chinese(poem, line_index, request, sampler, job)
             return self._regenerate_english(poem, line_index, request, sampler, job)
+
+    def _check_language(self, text: str) -> None:
+        """A prompt in the other language gives garbage, not a poem: refuse it by name."""
+        han = sum(chinese.is_han(c) for c in text)
+        latin = sum(c.isascii() and c.isalpha() for c in text)
+        if self.language == "en" and han > latin:
+            raise UserError(f"the prompt is Chinese, and {self.name!r} writes English verse: "
+                            "choose a Chinese model (tang)")
+        if self.language == "zh" and latin > 0 and han == 0:
+            raise UserError(f"the prompt is not Chinese, and {self.name!r} writes Chinese verse: "
+                            "choose an English model (english)")
 
     # --- Chinese ---------------------------------------------------------------------------
 
@@ -203,14 +215,15 @@ class PoetryEngine:
                             f"(quatrain, couplet, free), not {form!r}")
         syllables = request.syllables
         if syllables is not None and not 0 <= syllables <= 20:
-            raise UserError(f"--syllables must be between 1 and 20 (0: free), not {syllables}")
+            raise UserError(f"--syllables must be between 1 and 20 (0: free verse), not {syllables}")
         if form == "free":
             count = request.lines or DEFAULT_FREE_LINES
             if not 1 <= count <= 100:
                 raise UserError(f"free verse can have 1 to 100 lines, not {count}")
             return [LineSpec(syllables or None, None) for _ in range(count)]
         if syllables == 0:
-            raise UserError(f"a rhymed {form} needs a syllable count per line (1-20)")
+            raise UserError(f"a rhymed {form} needs a syllable count per line (1-20); "
+                            "0 (free length) is for --form free")
         syllables = syllables or DEFAULT_SYLLABLES
         if form == "couplet":
             return [LineSpec(syllables, "A"), LineSpec(syllables, "A")]

@@ -59,7 +59,8 @@ def _take_screenshot_when_ready(app, window, path: str, panel: str) -> None:
         if panel != "canvas":
             window.show_panel(panel)
         app.processEvents()
-        ok = window.grab().save(path, "PNG")
+        image_format = "JPEG" if str(path).lower().endswith((".jpg", ".jpeg")) else "PNG"
+        ok = window.grab().save(str(path), image_format)
         if not ok:
             print(f"genart-desktop: could not write {path}", file=sys.stderr)
         window.session.mark_clean()  # a screenshot is nobody's work: close without asking

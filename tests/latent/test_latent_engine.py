@@ -78,7 +78,7 @@ def test_only_a_vae_encodes(gan):
 
 
 def test_unknown_direction_is_a_clear_error(gan):
-    with pytest.raises(UserError, match="direction 16 does not exist"):
+    with pytest.raises(UserError, match="direction 17 does not exist"):
         gan.sample(0, offsets={16: 1.0})
 
 
@@ -108,8 +108,8 @@ def test_sample_command_writes_png_with_parameters(tmp_path, capsys):
 
     out = tmp_path / "face.png"
     status = main(["sample", "--model", "twemoji-gan", "--seed", "5", "--truncation", "0.8",
-                   "--direction", "0=2", "--direction", "3=-1.5", "-o", str(out)])
-    assert status == 0
+                   "--direction", "1=2", "--direction", "4=-1.5", "-o", str(out)])
+    assert status == 0  # sliders 1 and 4, stored as the engine counts them (from 0)
     assert read_png_parameters(out) == {"model": "twemoji-gan", "seed": 5, "truncation": 0.8,
                                         "directions": {"0": 2.0, "3": -1.5}}
     assert Image.open(out).size == (64, 64)
@@ -120,8 +120,8 @@ def test_sample_command_rejects_a_malformed_direction(tmp_path, capsys):
 
     status = main(["sample", "--model", "twemoji-gan", "--direction", "zero", "-o",
                    str(tmp_path / "x.png")])
-    assert status == 1
-    assert "expected INDEX=VALUE" in capsys.readouterr().err
+    assert status == 2
+    assert "expected N=VALUE" in capsys.readouterr().err
 
 
 def test_interpolate_writes_gif_and_png_strip(tmp_path):

@@ -81,7 +81,7 @@ def test_fewer_than_16_usable_images_is_refused(tmp_path, capsys, make_image_fol
     folder = make_image_folder(tmp_path / "few", 12, broken=5)
     status = main(["train-images", str(folder), "--kind", "vae", "--epochs", "1", "-o", "few"])
     error = capsys.readouterr().err
-    assert status == 1
+    assert status == 2
     assert "12 usable images (5 unreadable skipped)" in error and "at least 16" in error
     assert "Traceback" not in error
 

@@ -74,7 +74,7 @@ def test_compose_prints_one_line_and_exits_nonzero(tmp_path, capsys):
         status = cli.main(["compose", "--mode", "harmonize", "--in", str(tmp_path / name),
                            "-o", str(tmp_path / "out.mid")])
         err = capsys.readouterr().err.strip().splitlines()
-        assert status == 1
+        assert status == 2
         assert len(err) == 1 and err[0].startswith("genart: error: ") and name in err[0]
     assert not (tmp_path / "out.mid").exists()
 
@@ -87,4 +87,4 @@ def test_harmonize_refuses_an_empty_melody(tiny_model):
 
 def test_continue_and_harmonize_need_an_input(tmp_path, capsys):
     status = cli.main(["compose", "--mode", "continue", "-o", str(tmp_path / "x.mid")])
-    assert status == 1 and "--in" in capsys.readouterr().err
+    assert status == 2 and "--in" in capsys.readouterr().err

@@ -83,11 +83,11 @@ def test_english_prompt_with_strange_characters_is_kept(en_engine):
 def test_cli_prints_one_line_for_a_bad_acrostic(capsys):
     status = cli.main(["write", "--model", "tang", "--form", "qijue", "--acrostic", "春江花"])
     err = capsys.readouterr().err.strip()
-    assert status == 1
+    assert status == 2
     assert err.count("\n") == 0 and "has 3 characters" in err
 
 
 def test_cli_unknown_model(capsys):
     status = cli.main(["write", "--model", "no-such-model"])
-    assert status == 1
+    assert status == 2
     assert "no model named 'no-such-model'" in capsys.readouterr().err

@@ -84,7 +84,7 @@ def test_bad_files(tmp_path, content, message):
 
 def test_missing_source_and_cli_message(tmp_path, capsys):
     status = cli.main(["train-text", str(tmp_path / "nothing.txt"), "-o", str(tmp_path / "m")])
-    assert status == 1
+    assert status == 2
     assert "no such file or folder" in capsys.readouterr().err
 
 
