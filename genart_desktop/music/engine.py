@@ -5,8 +5,11 @@
     harmonize(model, score, melody_voice, ...)                -> melody kept note for note
     regenerate(model, score, Region(...), ...)                -> a region re-sampled
 
-Every function runs annealed Gibbs sampling (sampler.py), by default steering away from
-parallel fifths and octaves (``avoid_parallels``), calls ``job.partial(score)``
+Every function runs annealed Gibbs sampling (sampler.py) in a key: the one asked for (the
+score's key), or for harmonize, continue and regenerate the key of the notes kept when the
+score has none (the result carries it, so the piano roll shows it and the user can change
+it). By default it steers away from parallel fifths and octaves (``avoid_parallels``) and
+towards the key's scale, and it calls ``job.partial(score)``
 with the score so far after each step and ``job.check()`` for cancel, and returns a new
 Score (the input is never modified).
 """
@@ -19,8 +22,9 @@ import numpy as np
 
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.jobs import Job
+from genart_desktop.music.keys import estimate_key, key_planes
 from genart_desktop.music.model import VOICE_SPANS, ChoraleModel
-from genart_desktop.music.sampler import PARALLEL_PENALTY, allowed_pitches, gibbs
+from genart_desktop.music.sampler import PARALLEL_PENALTY, gibbs, pitch_penalties, scale_bias
 from genart_desktop.music.score import (FRAMES_PER_BEAT, REST, VOICES, Key, Note, Score,
                                         TempoChange, roll_to_notes)
 
@@ -62,7 +66,7 @@ def generate(model: ChoraleModel, bars: int = 8, temperature: float = 0.9,
         changeable[:, :first] = False
         changeable[:, frames - last:] = False
     roll = _sample(model, known, changeable, temperature, seed, steps, job, score, shift=0,
-                   avoid_parallels=avoid_parallels)
+                   key=key, avoid_parallels=avoid_parallels)
     score.notes = roll_to_notes(roll)
     if score.key is None:
         score.key = estimate_key(roll)
@@ -85,12 +89,13 @@ def continue_score(model: ChoraleModel, score: Score, bars: int = 4, temperature
     empty_voices = [v for v in range(VOICES) if not score.voice_notes(v)]
     changeable[empty_voices, :] = True
     result = score.copy()
+    result.key = result.key or estimate_key(known)
     new = _sample(model, known, changeable, temperature, seed, steps, job, result,
-                  shift=_fitting_shift(known, ~changeable), avoid_parallels=avoid_parallels)
+                  shift=_fitting_shift(known, ~changeable), key=result.key,
+                  avoid_parallels=avoid_parallels)
     filled = [v for v in range(VOICES) if v not in empty_voices]
     result.notes += roll_to_notes(new, voices=empty_voices)
     result.notes += _offset(roll_to_notes(new[:, start:], voices=filled), start / FRAMES_PER_BEAT)
-    result.key = result.key or estimate_key(new)
     result.notes.sort(key=lambda n: (n.start, n.voice))
     return result
 
@@ -108,11 +113,12 @@ def harmonize(model: ChoraleModel, score: Score, melody_voice: int = 0,
     changeable = np.ones_like(known, dtype=bool)
     changeable[melody_voice] = False
     result = score.copy(notes=[replace(n) for n in melody])
+    result.key = result.key or estimate_key(known)
     new = _sample(model, known, changeable, temperature, seed, steps, job, result,
-                  shift=_fitting_shift(known, ~changeable), avoid_parallels=avoid_parallels)
+                  shift=_fitting_shift(known, ~changeable), key=result.key,
+                  avoid_parallels=avoid_parallels)
     others = [v for v in range(VOICES) if v != melody_voice]
     result.notes = [replace(n) for n in melody] + roll_to_notes(new, voices=others)
-    result.key = result.key or estimate_key(new)
     result.notes.sort(key=lambda n: (n.start, n.voice))
     return result
 
@@ -140,8 +146,10 @@ def regenerate(model: ChoraleModel, score: Score, region: Region, temperature: f
     changeable = np.zeros_like(known, dtype=bool)
     changeable[voices, start:stop] = True
     known[changeable] = REST
+    result.key = result.key or estimate_key(known)
     new = _sample(model, known, changeable, temperature, seed, steps, job, result,
-                  shift=_fitting_shift(known, ~changeable), avoid_parallels=avoid_parallels)
+                  shift=_fitting_shift(known, ~changeable), key=result.key,
+                  avoid_parallels=avoid_parallels)
     result.notes = kept + _offset(roll_to_notes(new[:, start:stop], voices=voices), a)
     result.notes.sort(key=lambda n: (n.start, n.voice))
     return result
@@ -177,8 +185,10 @@ def _fitting_shift(midi_roll: np.ndarray, fixed: np.ndarray) -> int:
 
 def _sample(model: ChoraleModel, midi_roll: np.ndarray, changeable: np.ndarray,
             temperature: float, seed: int | None, steps: int | None, job: Job | None,
-            template: Score, shift: int, avoid_parallels: bool = True) -> np.ndarray:
-    """Gibbs-sample a MIDI roll's changeable cells; partial scores go to the job."""
+            template: Score, shift: int, key: Key | None = None,
+            avoid_parallels: bool = True) -> np.ndarray:
+    """Gibbs-sample a MIDI roll's changeable cells in ``key`` (shifts are whole octaves,
+    so the key is unchanged); partial scores go to the job."""
     config = model.config
     top = config.min_pitch + config.num_pitches - 1
     shifted = np.where(midi_roll == REST, REST, midi_roll.astype(np.int64) + shift)
@@ -200,9 +210,11 @@ def _sample(model: ChoraleModel, midi_roll: np.ndarray, changeable: np.ndarray,
         merged = np.where(changeable, midi, midi_roll)
         job.partial(template.copy(notes=roll_to_notes(merged)))
 
+    planes = None if key is None else key_planes(key, config.min_pitch, config.num_pitches)
     result = gibbs(model, indices, changeable, temperature, seed, steps,
-                   allowed=allowed_pitches(model),
-                   parallel_penalty=PARALLEL_PENALTY if avoid_parallels else 0.0, job=job,
+                   pitch_penalty=pitch_penalties(model),
+                   parallel_penalty=PARALLEL_PENALTY if avoid_parallels else 0.0,
+                   key=planes, off_key_penalty=scale_bias(model), job=job,
                    on_step=partial if job is not None else None)
     return np.where(changeable, to_midi(result), midi_roll).astype(np.int16)
 
@@ -215,22 +227,3 @@ def tonic_chord(key: Key) -> list[int]:
         pitch_class = (key.tonic + intervals[tone]) % 12
         chord.append(centre - 6 + (pitch_class - (centre - 6)) % 12)
     return chord
-
-
-# Krumhansl-Kessler key profiles (major, minor), weighted by sounding frames.
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-
-
-def estimate_key(midi_roll: np.ndarray) -> Key | None:
-    sounding = midi_roll[midi_roll != REST]
-    if sounding.size == 0:
-        return None
-    histogram = np.bincount(sounding % 12, minlength=12).astype(float)
-    best, best_score = None, -np.inf
-    for tonic in range(12):
-        for minor, profile in ((False, _MAJOR), (True, _MINOR)):
-            score = np.corrcoef(histogram, np.roll(profile, tonic))[0, 1]
-            if score > best_score:
-                best, best_score = Key(tonic, minor), score
-    return best

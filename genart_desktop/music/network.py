@@ -8,8 +8,13 @@ unknown, and predicts, for every cell, a distribution over pitch-or-rest. Traine
 random masks, it gives p(cell | any subset of other cells), which the Gibbs sampler uses
 for generate, continue, harmonize and regenerate alike.
 
+With ``key_conditioning`` the net also sees two key planes along the pitch axis (which
+pitches are in the key's scale, which are its tonic; ``music/keys.py``), the same in every
+frame, so every cell is predicted knowing the key rather than guessing it from context.
+
 Tensors: rolls are int64 [B, 4, T] of *pitch indices* (0..num_pitches-1 for pitches,
-``rest_index`` = num_pitches for a rest); masks are float [B, 4, T], 1 = unknown.
+``rest_index`` = num_pitches for a rest); masks are float [B, 4, T], 1 = unknown; key
+planes are float [B, 2, classes] (zeros: no key given).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class NetConfig:
     layers: int = 12           # convolutions, counting the first and the last
     channels: int = 48
     dilations: tuple[int, ...] = (1, 2, 4)  # along time, cycled over the hidden layers
+    key_conditioning: bool = False             # two key planes as extra input channels
 
     @property
     def rest_index(self) -> int:
@@ -75,7 +81,7 @@ class ChoraleNet(nn.Module):
         super().__init__()
         self.config = config
         width = config.channels
-        self.inp = nn.Conv2d(2 * VOICES, width, 3, padding=1)
+        self.inp = nn.Conv2d(self.input_planes(config), width, 3, padding=1)
         self.inp_norm = nn.BatchNorm2d(width)
         self.hidden = nn.ModuleList()
         self.norms = nn.ModuleList()
@@ -85,11 +91,25 @@ class ChoraleNet(nn.Module):
             self.norms.append(nn.BatchNorm2d(width))
         self.out = nn.Conv2d(width, VOICES, 3, padding=1)
 
-    def forward(self, roll: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Logits [B, 4, T, classes] for every cell, given the roll's known cells."""
+    @staticmethod
+    def input_planes(config: NetConfig) -> int:
+        from genart_desktop.music.keys import KEY_PLANES
+
+        return 2 * VOICES + (KEY_PLANES if config.key_conditioning else 0)
+
+    def forward(self, roll: torch.Tensor, mask: torch.Tensor,
+                key: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits [B, 4, T, classes] for every cell, given the roll's known cells (and,
+        for a key-conditioned net, the key planes [B, 2, classes]; None = no key)."""
         onehot = F.one_hot(roll, self.config.classes).float()        # B,4,T,C
         known = onehot * (1.0 - mask).unsqueeze(-1)
-        planes = torch.cat([known, mask.unsqueeze(-1).expand_as(onehot)], dim=1)  # B,8,T,C
+        stacked = [known, mask.unsqueeze(-1).expand_as(onehot)]
+        if self.config.key_conditioning:
+            batch, _, frames, classes = onehot.shape
+            if key is None:
+                key = onehot.new_zeros(batch, 2, classes)
+            stacked.append(key.to(onehot.dtype).unsqueeze(2).expand(-1, -1, frames, -1))
+        planes = torch.cat(stacked, dim=1)                           # B,8(+2),T,C
         h = F.relu(self.inp_norm(self.inp(planes)))
         for i, (conv, norm) in enumerate(zip(self.hidden, self.norms)):
             update = norm(conv(h))

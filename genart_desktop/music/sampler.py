@@ -16,12 +16,26 @@ import torch
 
 from genart_desktop.core.jobs import Job
 from genart_desktop.music.model import VOICE_SPANS, ChoraleModel
+from genart_desktop.music.score import VOICE_RANGES
 
 BLOCK_MAX, BLOCK_MIN, ANNEAL_FRACTION = 1.0, 0.05, 0.75
 # Log-probability taken off a candidate pitch for each parallel fifth or octave it would
 # make with the current neighbours (a voice-leading rule the small net has not fully
 # learnt); 0 samples the model as it is.
 PARALLEL_PENALTY = 10.0
+# Log-probability taken off a pitch outside the key's scale, on top of the key planes the
+# net sees: enough to keep stray notes near Bach's own rate without forbidding his
+# chromatic passing notes and secondary dominants. A model card's "sampler" block may
+# set its own (chosen by ``genart evaluate-music --sweep``).
+SCALE_BIAS = 0.5
+# Log-probability taken off a pitch beyond a voice's textbook range (but inside Bach's own
+# span for that voice).
+RANGE_PENALTY = 2.0
+
+
+def scale_bias(model: ChoraleModel) -> float:
+    card = model.card or {}
+    return float(card.get("sampler", {}).get("scale_bias", SCALE_BIAS))
 
 
 def default_steps(changing_cells: int) -> int:
@@ -34,13 +48,27 @@ def allowed_pitches(model: ChoraleModel) -> torch.Tensor:
     config = model.config
     spans = model.card.get("architecture", {}).get("voice_spans", VOICE_SPANS) \
         if model.card else VOICE_SPANS
-    allowed = torch.zeros(4, config.classes, dtype=torch.bool)
+    return _within(config, spans)
+
+
+def pitch_penalties(model: ChoraleModel) -> torch.Tensor:
+    """Float [4, classes] added to the logits: -inf outside each voice's span (Bach's own
+    extremes), RANGE_PENALTY nats off beyond the textbook range inside it, so the extremes
+    stay possible but as rare as in Bach."""
+    allowed = allowed_pitches(model)
+    textbook = _within(model.config, VOICE_RANGES)
+    penalty = torch.where(textbook, 0.0, -RANGE_PENALTY)
+    return torch.where(allowed, penalty, float("-inf"))
+
+
+def _within(config, spans) -> torch.Tensor:
+    inside = torch.zeros(4, config.classes, dtype=torch.bool)
     for voice, (low, high) in enumerate(spans):
         low_index = max(0, low - config.min_pitch)
         high_index = min(config.num_pitches - 1, high - config.min_pitch)
-        allowed[voice, low_index:high_index + 1] = True
-    allowed[:, config.rest_index] = True
-    return allowed
+        inside[voice, low_index:high_index + 1] = True
+    inside[:, config.rest_index] = True
+    return inside
 
 
 @torch.no_grad()
@@ -51,13 +79,17 @@ def gibbs(
     temperature: float = 0.9,
     seed: int | None = None,
     steps: int | None = None,
-    allowed: torch.Tensor | None = None,
+    pitch_penalty: torch.Tensor | None = None,
     parallel_penalty: float = PARALLEL_PENALTY,
+    key: np.ndarray | None = None,
+    off_key_penalty: float = 0.0,
     job: Job | None = None,
     on_step: Callable[[np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """Sample the changeable cells of ``roll`` (pitch indices [4, T]); returns a new roll.
 
+    ``key``: the key planes [2, classes] (``keys.key_planes``), given to a key-conditioned
+    net and used to take ``off_key_penalty`` nats off pitches outside the scale.
     ``on_step(roll)`` is called after every step with the whole roll so far (partial
     results); ``job`` reports progress and may cancel between steps.
     """
@@ -77,9 +109,17 @@ def gibbs(
     device = model.device
     x = torch.from_numpy(roll[:, lo:hi]).to(device).unsqueeze(0)
     can_change = torch.from_numpy(changeable[:, lo:hi]).to(device).unsqueeze(0)
-    penalty = None
-    if allowed is not None:
-        penalty = torch.where(allowed, 0.0, float("-inf")).to(device)[None, :, None, :]
+    penalty = torch.zeros(1, 4, 1, model.config.classes, device=device)
+    if pitch_penalty is not None:       # [4, classes]: -inf forbids, a number discourages
+        penalty = penalty + pitch_penalty.to(device)[None, :, None, :]
+    key_tensor = None
+    if key is not None:
+        key_tensor = torch.from_numpy(np.asarray(key, dtype=np.float32)).to(device).unsqueeze(0)
+        if off_key_penalty > 0:
+            off_key = torch.zeros(model.config.classes, device=device)
+            off_key[:model.config.num_pitches] = off_key_penalty * (
+                1.0 - key_tensor[0, 0, :model.config.num_pitches])
+            penalty = penalty - off_key[None, None, None, :]
 
     model.net.eval()
     blocks = []
@@ -101,9 +141,7 @@ def gibbs(
     for step, block in enumerate(blocks):
         if job is not None:
             job.check()
-        logits = model.net(x, block.float()) / temperature
-        if penalty is not None:
-            logits = logits + penalty
+        logits = model.net(x, block.float(), key_tensor) / temperature + penalty
         if parallel_penalty > 0:
             logits = logits - parallel_penalty * parallels_made(x[0], model.config.min_pitch,
                                                                 model.config.num_pitches)

@@ -4,10 +4,19 @@ Random crops of the training chorales, each transposed by a random interval that
 it on the model's pitch axis; random masks of several shapes (scattered cells, whole
 voices, a time suffix, a region, everything) so one net learns every conditional the
 sampler will ask for. Time-budgeted, with a periodic checkpoint it can resume from.
+
+A key-conditioned net is shown each crop's key (the chorale's key found by
+``keys.estimate_key``, moved with the transposition), except for a few crops shown no key,
+so it still works when none is known. ``init_from`` starts from a trained model (new key
+input weights at zero: at step 0 it predicts exactly what that model predicts).
+``state_dir`` keeps the resumable state (weights, Adam moments, step, random states) in a
+folder of one's choosing, e.g. one committed to the repository between sittings.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import math
 import os
@@ -25,10 +34,13 @@ from genart_desktop.core.checkpoints import save_checkpoint
 from genart_desktop.core.device import choose_device, describe
 from genart_desktop.core.jobs import Job
 from genart_desktop.music import chorales
+from genart_desktop.music.keys import estimate_key, key_planes
 from genart_desktop.music.network import VOICES, ChoraleNet, NetConfig, masked_loss
+from genart_desktop.music.score import Key
 
 log = logging.getLogger(__name__)
 TRANSPOSITIONS = range(-6, 7)
+NO_KEY_SHARE = 0.15   # crops a key-conditioned net sees without its key
 
 
 @dataclass
@@ -44,6 +56,9 @@ class TrainParams:
     resume: bool = True
     command: str = ""                # the exact command, for the card
     net: NetConfig = field(default_factory=NetConfig)
+    init_from: str | None = None     # a trained model to start from (new weights at zero)
+    state_dir: str | None = None     # where the resumable state lives (default: the cache)
+    precision: str = "fp32"          # "bf16": autocast the convolutions to bfloat16
 
 
 def output_stem(output: str) -> Path:
@@ -55,29 +70,39 @@ def output_stem(output: str) -> Path:
 
 
 class CropSampler:
-    """Random transposed crops of the training rolls, as pitch-index arrays."""
+    """Random transposed crops of the training rolls, as pitch-index arrays, with the key
+    planes of each crop's (transposed) chorale key."""
 
     def __init__(self, rolls: list[np.ndarray], config: NetConfig, crop: int, seed: int):
-        self.rolls = [r for r in rolls if r.shape[1] >= crop]
+        kept = [r for r in rolls if r.shape[1] >= crop]
+        self.rolls = kept
+        self.keys = [estimate_key(r) for r in kept]
         self.config, self.crop = config, crop
         self.rng = np.random.default_rng(seed)
         weights = np.array([r.shape[1] - crop + 1 for r in self.rolls], dtype=float)
         self.weights = weights / weights.sum()
 
-    def batch(self, size: int) -> np.ndarray:
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(pitch indices [size, 4, crop], key planes [size, 2, classes])."""
         out = np.empty((size, VOICES, self.crop), dtype=np.int64)
+        keys = np.zeros((size, 2, self.config.classes), dtype=np.float32)
         top = self.config.min_pitch + self.config.num_pitches - 1
         for i in range(size):
-            roll = self.rolls[self.rng.choice(len(self.rolls), p=self.weights)]
+            which = self.rng.choice(len(self.rolls), p=self.weights)
+            roll = self.rolls[which]
             start = self.rng.integers(0, roll.shape[1] - self.crop + 1)
             crop = roll[:, start:start + self.crop].astype(np.int64)
             sounding = crop[crop >= 0]
             low, high = (sounding.min(), sounding.max()) if sounding.size else (60, 60)
             shifts = [s for s in TRANSPOSITIONS
                       if low + s >= self.config.min_pitch and high + s <= top]
-            shift = self.rng.choice(shifts) if shifts else 0
+            shift = int(self.rng.choice(shifts)) if shifts else 0
             out[i] = self.config.to_indices(np.where(crop >= 0, crop + shift, -1))
-        return out
+            key = self.keys[which]
+            if key is not None and self.rng.random() >= NO_KEY_SHARE:
+                moved = Key((key.tonic + shift) % 12, key.minor)
+                keys[i] = key_planes(moved, self.config.min_pitch, self.config.num_pitches)
+        return out, keys
 
 
 def random_masks(rng: np.random.Generator, size: int, frames: int) -> np.ndarray:
@@ -112,7 +137,8 @@ def train(params: TrainParams, job: Job) -> Path:
     torch.manual_seed(params.seed)
     device = choose_device()
     stem = output_stem(params.output)
-    resume_path = paths.cache_dir() / "music" / f"resume-{stem.name}.safetensors"
+    state_folder = Path(params.state_dir) if params.state_dir else paths.cache_dir() / "music"
+    resume_path = state_folder / f"resume-{stem.name}.safetensors"
 
     job.progress(0.0, "loading the chorales")
     all_chorales = chorales.load_chorales(job)
@@ -125,10 +151,14 @@ def train(params: TrainParams, job: Job) -> Path:
 
     net = ChoraleNet(config).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=params.learning_rate)
-    step, elapsed_before = 0, 0.0
+    step, elapsed_before, curve = 0, 0.0, []
     if params.resume and resume_path.exists():
-        step, elapsed_before = _load_resume(resume_path, net, optimizer)
+        step, elapsed_before, curve = _load_resume(resume_path, net, optimizer, sampler.rng, rng)
         log.info("resuming %s at step %d (%.0f s done)", stem.name, step, elapsed_before)
+    elif params.init_from:
+        _init_from(net, params.init_from)
+    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if params.precision == "bf16"
+                and device.type == "cpu" else contextlib.nullcontext())
     budget = params.minutes * 60.0
     start = time.monotonic()
     last_save = start
@@ -144,9 +174,12 @@ def train(params: TrainParams, job: Job) -> Path:
         for group in optimizer.param_groups:
             group["lr"] = lr
         net.train()
-        roll = torch.from_numpy(sampler.batch(params.batch_size)).to(device)
+        rolls, keys = sampler.batch(params.batch_size)
+        roll, key = torch.from_numpy(rolls).to(device), torch.from_numpy(keys).to(device)
         mask = torch.from_numpy(random_masks(rng, params.batch_size, params.crop_frames)).to(device)
-        loss = masked_loss(net(roll, mask), roll, mask)
+        with autocast:
+            logits = net(roll, mask, key)
+        loss = masked_loss(logits.float(), roll, mask)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -155,18 +188,20 @@ def train(params: TrainParams, job: Job) -> Path:
         job.progress(elapsed() / budget, f"step {step}, loss {running:.3f}")
         if time.monotonic() - last_save > params.checkpoint_every_s:
             valid_loss = _validate(net, valid, device)
+            curve.append([step, round(elapsed(), 1), round(valid_loss, 4)])
             log.info("step %d loss %.4f held-out masked loss %.4f", step, running, valid_loss)
             print(f"[train-music] {elapsed():.0f}s step {step} crops {step * params.batch_size} "
                   f"loss {running:.4f} held-out {valid_loss:.4f}", file=sys.stderr, flush=True)
             _save(stem, net, params, step, elapsed(), device, valid_loss, final=False,
-                  held_out_numbers=held_out_numbers)
-            _save_resume(resume_path, net, optimizer, step, elapsed())
+                  held_out_numbers=held_out_numbers, curve=curve)
+            _save_resume(resume_path, net, optimizer, step, elapsed(), sampler.rng, rng, curve)
             last_save = time.monotonic()
 
     valid_loss = _validate(net, valid, device)
+    curve.append([step, round(elapsed(), 1), round(valid_loss, 4)])
     card_path = _save(stem, net, params, step, elapsed(), device, valid_loss, final=True,
-                      held_out_numbers=held_out_numbers)
-    _save_resume(resume_path, net, optimizer, step, elapsed())
+                      held_out_numbers=held_out_numbers, curve=curve)
+    _save_resume(resume_path, net, optimizer, step, elapsed(), sampler.rng, rng, curve)
     job.progress(1.0, f"done: {step} steps, held-out masked loss {valid_loss:.3f}")
     return card_path
 
@@ -174,25 +209,25 @@ def train(params: TrainParams, job: Job) -> Path:
 def _validation_batch(held_out, config: NetConfig, crop: int):
     """Fixed crops and masks from the held-out chorales, for a comparable figure."""
     sampler = CropSampler([c.roll for c in held_out], config, crop, seed=1234)
-    rolls = sampler.batch(128)
+    rolls, keys = sampler.batch(128)
     masks = random_masks(np.random.default_rng(4321), 128, crop)
-    return torch.from_numpy(rolls), torch.from_numpy(masks)
+    return torch.from_numpy(rolls), torch.from_numpy(masks), torch.from_numpy(keys)
 
 
 @torch.no_grad()
 def _validate(net: ChoraleNet, valid, device) -> float:
     net.eval()
-    rolls, masks = valid
+    rolls, masks, keys = valid
     total, count = 0.0, 0.0
     for i in range(0, len(rolls), 32):
-        r, m = rolls[i:i + 32].to(device), masks[i:i + 32].to(device)
-        total += masked_loss(net(r, m), r, m).item() * m.sum().item()
+        r, m, k = rolls[i:i + 32].to(device), masks[i:i + 32].to(device), keys[i:i + 32].to(device)
+        total += masked_loss(net(r, m, k), r, m).item() * m.sum().item()
         count += m.sum().item()
     return total / count
 
 
 def _save(stem: Path, net, params: TrainParams, step: int, seconds: float, device,
-          valid_loss: float, final: bool, held_out_numbers: list[int]) -> Path:
+          valid_loss: float, final: bool, held_out_numbers: list[int], curve: list) -> Path:
     from genart_desktop.music.model import model_card
 
     card = model_card(
@@ -206,6 +241,9 @@ def _save(stem: Path, net, params: TrainParams, step: int, seconds: float, devic
             "transpositions": [TRANSPOSITIONS.start, TRANSPOSITIONS.stop - 1],
             "hardware": f"{describe(device)}, {platform.processor() or platform.machine()}",
             "threads": torch.get_num_threads(), "finished": final,
+            "precision": params.precision, "init_from": params.init_from,
+            "crops_per_s": round(step * params.batch_size / max(seconds, 1e-9), 1),
+            "heldout_masked_ce_curve": {"columns": ["step", "seconds", "nats"], "rows": curve},
         },
         metrics={"heldout_masked_ce_nats": round(valid_loss, 4)},
         held_out=held_out_numbers,
@@ -214,7 +252,9 @@ def _save(stem: Path, net, params: TrainParams, step: int, seconds: float, devic
     return save_checkpoint(stem, state, card)
 
 
-def _save_resume(path: Path, net, optimizer, step: int, seconds: float) -> None:
+def _save_resume(path: Path, net, optimizer, step: int, seconds: float,
+                 crop_rng: np.random.Generator, mask_rng: np.random.Generator,
+                 curve: list) -> None:
     from safetensors.torch import save_file
 
     tensors = {f"net.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
@@ -227,16 +267,38 @@ def _save_resume(path: Path, net, optimizer, step: int, seconds: float) -> None:
             tensors[f"adam.{index}.{key}"] = state[key].detach().cpu().contiguous()
         tensors[f"adam.{index}.step"] = torch.as_tensor(state["step"]).float().reshape(1)
     tensors["progress"] = torch.tensor([float(step), seconds], dtype=torch.float64)
+    # Random states as JSON text (PCG64 states are 128-bit integers), so a resumed run
+    # draws the crops and masks the uninterrupted run would have drawn.
+    metadata = {"crop_rng": json.dumps(crop_rng.bit_generator.state, default=str),
+                "mask_rng": json.dumps(mask_rng.bit_generator.state, default=str),
+                "torch_rng": json.dumps(torch.get_rng_state().tolist()),
+                "curve": json.dumps(curve)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp))
+    save_file(tensors, str(tmp), metadata=metadata)
     os.replace(tmp, path)
 
 
-def _load_resume(path: Path, net, optimizer) -> tuple[int, float]:
+def _restore_rng(generator: np.random.Generator, text: str | None) -> None:
+    if not text:
+        return
+    state = json.loads(text)
+    state["state"] = {k: int(v) for k, v in state["state"].items()}
+    generator.bit_generator.state = state
+
+
+def _load_resume(path: Path, net, optimizer, crop_rng: np.random.Generator,
+                 mask_rng: np.random.Generator) -> tuple[int, float, list]:
+    from safetensors import safe_open
     from safetensors.torch import load_file
 
     tensors = load_file(str(path))
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+    _restore_rng(crop_rng, metadata.get("crop_rng"))
+    _restore_rng(mask_rng, metadata.get("mask_rng"))
+    if metadata.get("torch_rng"):
+        torch.set_rng_state(torch.tensor(json.loads(metadata["torch_rng"]), dtype=torch.uint8))
     net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
     params = [p for group in optimizer.param_groups for p in group["params"]]
     for index, param in enumerate(params):
@@ -247,4 +309,22 @@ def _load_resume(path: Path, net, optimizer) -> tuple[int, float]:
                 "exp_avg_sq": tensors[f"adam.{index}.exp_avg_sq"].to(param.device),
             }
     step, seconds = tensors["progress"].tolist()
-    return int(step), float(seconds)
+    return int(step), float(seconds), json.loads(metadata.get("curve", "[]"))
+
+
+def _init_from(net: ChoraleNet, name: str) -> None:
+    """Copy a trained model's weights; input planes it lacks (the key) start at zero."""
+    from genart_desktop.music.model import KIND
+    from genart_desktop.core.checkpoints import find_model, load_checkpoint
+
+    tensors, _ = load_checkpoint(find_model(name, kind_prefix=KIND), device="cpu")
+    own = net.state_dict()
+    for key, value in tensors.items():
+        if key not in own:
+            continue
+        if key == "inp.weight" and value.shape[1] < own[key].shape[1]:
+            widened = torch.zeros_like(own[key])
+            widened[:, :value.shape[1]] = value
+            value = widened
+        own[key] = value
+    net.load_state_dict(own)
