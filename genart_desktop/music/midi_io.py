@@ -16,7 +16,8 @@ import warnings
 from pathlib import Path
 
 from genart_desktop.core.errors import UserError
-from genart_desktop.music.score import (VOICE_NAMES, VOICES, Key, Note, Score, TempoChange)
+from genart_desktop.music.score import (VOICE_NAMES, VOICES, Key, Note, Score, TempoChange,
+                                        checked_time_signature)
 
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -99,8 +100,10 @@ def read_midi_bytes(data: bytes, name: str = "MIDI data") -> tuple[Score, list[s
         score.key = Key.from_midi_key_number(midi.key_signature_changes[0].key_number)
     if midi.time_signature_changes:
         signature = midi.time_signature_changes[0]
-        if signature.numerator > 0 and signature.denominator > 0:
-            score.time_signature = (int(signature.numerator), int(signature.denominator))
+        try:
+            score.time_signature = checked_time_signature(signature.numerator, signature.denominator)
+        except ValueError as error:
+            messages.append(f"{name}: {error}; using 4/4")
     programs = list(score.programs)
     for part, voice in zip(parts, VOICES_FOR_PARTS[len(parts)]):
         programs[voice] = int(part.program)

@@ -20,6 +20,24 @@ DEFAULT_PROGRAMS = (40, 40, 41, 42)   # violin, violin, viola, cello
 # Textbook SATB ranges (MIDI, inclusive), used to report notes out of range.
 VOICE_RANGES = ((60, 81), (55, 74), (48, 69), (40, 62))
 
+# Time signatures the piano roll can draw: a numerator up to 32 beats, a power-of-two
+# denominator (a ruler of 4/2^60 or -4/4 would never end).
+TIME_SIGNATURE_DENOMINATORS = (1, 2, 4, 8, 16, 32)
+MAX_BEATS_PER_BAR = 32
+
+
+def checked_time_signature(numerator, denominator) -> tuple[int, int]:
+    """(numerator, denominator) as ints, or ValueError naming what is wrong."""
+    try:
+        numerator, denominator = int(numerator), int(denominator)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"time signature {numerator}/{denominator} is not two whole numbers") from None
+    if not 1 <= numerator <= MAX_BEATS_PER_BAR or denominator not in TIME_SIGNATURE_DENOMINATORS:
+        raise ValueError(f"time signature {numerator}/{denominator}: expected 1..{MAX_BEATS_PER_BAR} "
+                         f"over {', '.join(map(str, TIME_SIGNATURE_DENOMINATORS))}")
+    return numerator, denominator
+
+
 PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _NAME_TO_PITCH_CLASS = {
     "C": 0, "B#": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "F": 5,

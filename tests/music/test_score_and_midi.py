@@ -82,3 +82,22 @@ def test_key_names():
     assert str(Key.parse("f# minor")) == "F# minor"
     assert str(Key.parse("Bb")) == "Bb major"
     assert Key.parse("a").minor
+
+
+def test_an_absurd_time_signature_in_a_midi_file_falls_back_to_4_4(tmp_path):
+    import pretty_midi
+
+    from genart_desktop.music.score import checked_time_signature
+
+    midi = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(0)
+    piano.notes.append(pretty_midi.Note(90, 60, 0.0, 1.0))
+    midi.instruments.append(piano)
+    midi.time_signature_changes.append(pretty_midi.TimeSignature(4, 2**60, 0.0))
+    path = tmp_path / "odd.mid"
+    midi.write(str(path))
+    score, messages = read_midi(path)
+    assert score.time_signature == (4, 4) and any("time signature" in m for m in messages)
+    for bad in ((-4, 4), (4, 3), ("four", 4), (4, 2**60)):
+        with pytest.raises(ValueError, match="time signature"):
+            checked_time_signature(*bad)

@@ -10,7 +10,7 @@ def no_modal_questions(monkeypatch):
     """Modal questions would block an offscreen test: answer them, and record them."""
     asked: list[str] = []
 
-    def discard(self):
+    def discard(self, before="closing"):
         asked.append("save changes?")
         return "discard"
 

@@ -51,11 +51,34 @@ def test_quit_without_changes_does_not_ask(window, no_modal_questions):
 
 
 def test_cancel_keeps_the_window_open(window, monkeypatch):
-    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self: "cancel")
+    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self, before="closing": "cancel")
     window.canvas.set_image(np.zeros((4, 4, 3), np.uint8))
     window.close()
     assert window.isVisible()
-    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self: "discard")
+    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self, before="closing": "discard")
+
+
+def test_discard_closes_the_window(window, qtbot, no_modal_questions):
+    window.canvas.set_image(np.zeros((4, 4, 3), np.uint8))
+    window.close()
+    assert no_modal_questions == ["save changes?"]
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+
+
+def test_opening_a_project_over_unsaved_work_asks_and_cancel_keeps_it(window, qtbot, tmp_path,
+                                                                       monkeypatch):
+    window.canvas.set_image(np.full((4, 4, 3), 9, np.uint8))
+    saved = tmp_path / "other.genart"
+    window.session.save(str(saved))
+    qtbot.waitUntil(lambda: saved.exists() and not window.session.modified, timeout=5000)
+    window.canvas.set_image(np.full((4, 4, 3), 3, np.uint8))      # unsaved work
+    asked: list[str] = []
+    monkeypatch.setattr(MainWindow, "ask_save_changes",
+                        lambda self, before="closing": asked.append(before) or "cancel")
+    assert window.open_path(str(saved)) is None
+    assert asked == ["opening other.genart"]
+    assert window.canvas.image[0, 0, 0] == 3 and len(window.canvas.history) == 2
+    monkeypatch.setattr(MainWindow, "ask_save_changes", lambda self, before="closing": "discard")
 
 
 def test_damaged_project_gives_message_and_keeps_canvas(window, qtbot, tmp_path):

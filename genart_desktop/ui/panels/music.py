@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
 
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import PanelData
-from genart_desktop.music.score import VOICE_NAMES, VOICES, Key, Note, Score, TempoChange
+from genart_desktop.music.score import (VOICE_NAMES, VOICES, Key, Note, Score, TempoChange,
+                                        checked_time_signature)
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.panels.music_audio import (SAMPLE_RATE, Player, SoundDeviceSink, Track,
                                                   seconds_to_beat, warm_up)
@@ -765,7 +766,11 @@ class MusicPanel(Panel):
             if "key" in state:
                 score.key = Key.parse(state["key"]) if state["key"] else None
             if state.get("time_signature"):
-                score.time_signature = tuple(int(x) for x in state["time_signature"][:2])
+                try:  # a bad field is dropped with a word, not the whole score
+                    score.time_signature = checked_time_signature(
+                        *list(state["time_signature"])[:2])
+                except ValueError as error:
+                    messages.append(f"The music panel's {error}; kept 4/4")
             if isinstance(state.get("programs"), list) and len(state["programs"]) == VOICES:
                 score.programs = tuple(int(p) % 128 for p in state["programs"])
             score.title = str(state.get("title", score.title))
@@ -773,6 +778,8 @@ class MusicPanel(Panel):
             self.window_.show_error(f"The music panel's score could not be restored: {error}")
             score = empty_score()
         self.document.reset(score)
+        if messages:
+            self.window_.statusBar().showMessage("; ".join(messages), 10000)
         self._restore_controls(state)
         self._rendered_score = None
         self.roll.show_notes()
