@@ -30,11 +30,20 @@ from genart_desktop.core.errors import JobCancelled, UserError
 from genart_desktop.core.jobs import Job
 
 STOP = "stop"
+# The child runs below the window's priority, so the window always gets a core when it
+# needs one (the training loses little: the window is idle most of the time).
+CHILD_NICE = 5
 
 
 def training_threads() -> int:
     """Leave one core to the window and the panels' own work."""
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _lower_priority() -> dict[str, Any]:
+    if os.name == "nt":
+        return {"creationflags": subprocess.BELOW_NORMAL_PRIORITY_CLASS}
+    return {"preexec_fn": lambda: os.nice(CHILD_NICE)}
 
 
 def run_child(module: str, params: dict[str, Any], job: Job,
@@ -45,7 +54,7 @@ def run_child(module: str, params: dict[str, Any], job: Job,
     log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     child = subprocess.Popen(
         [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=log, text=True, encoding="utf-8")
+        stderr=log, text=True, encoding="utf-8", **_lower_priority())
     assert child.stdin is not None and child.stdout is not None
     child.stdin.write(json.dumps(params) + "\n")
     child.stdin.flush()

@@ -20,6 +20,7 @@ from pathlib import Path
 from genart_desktop.core import paths
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.images import IMAGE_SUFFIXES, load_image
+from genart_desktop.style.names import BUILTIN_STYLE_NAMES
 
 BUILTIN_COUNT = 26
 MIN_STYLE_SIDE = 64  # smaller pictures carry too little texture to be a style
@@ -57,7 +58,7 @@ class StyleEntry:
 
 
 def builtin_styles() -> list[StyleEntry]:
-    return [StyleEntry(f"builtin:{index}", "builtin", f"Style {index + 1}",
+    return [StyleEntry(f"builtin:{index}", "builtin", f"{index + 1}. {BUILTIN_STYLE_NAMES[index]}",
                        source=BUILTIN_SOURCE, index=index) for index in range(BUILTIN_COUNT)]
 
 
