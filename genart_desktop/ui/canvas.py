@@ -2,13 +2,25 @@
 
 The widget only draws. The picture and its history live in ``CanvasHistory``; the window
 changes them through ``set_image``/``undo``/``redo`` and this widget repaints.
+
+Panels may change how the picture is *seen* without changing it:
+
+- ``set_view_image(array)`` shows another picture of the same size in its place (a value
+  study, a grey version); ``None`` shows the real one again. A change of the picture
+  clears it (``view_image_cleared`` tells the panel that set it).
+- ``set_overlay(key, paint)`` draws over the picture: ``paint(painter, rect, size)`` gets
+  the widget rectangle the picture fills and the picture's (width, height), so overlays
+  follow zoom and pan; ``set_overlay(key, None)`` removes it.
+- ``set_tool(tool)`` sends left-button presses, moves and releases to ``tool.press``,
+  ``tool.move`` and ``tool.release`` with picture coordinates (x, y as floats) instead of
+  panning; the middle button still pans. ``set_tool(None)`` gives the mouse back.
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, QUrl, Signal
@@ -20,6 +32,17 @@ from genart_desktop.ui.history import CanvasHistory, CanvasState
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 64.0
+
+#: paint(painter, rect the picture fills in the widget, (picture width, picture height))
+OverlayPainter = Callable[[QPainter, QRectF, tuple[int, int]], None]
+
+
+class CanvasTool(Protocol):
+    """Something that takes over the left mouse button, in picture coordinates."""
+
+    def press(self, x: float, y: float) -> None: ...
+    def move(self, x: float, y: float) -> None: ...
+    def release(self, x: float, y: float) -> None: ...
 
 
 def qimage_from_array(array: np.ndarray) -> QImage:
@@ -42,6 +65,7 @@ class CanvasView(QWidget):
 
     changed = Signal()  # the picture or the history changed
     zoom_changed = Signal(float)
+    view_image_cleared = Signal()  # the picture changed, so a view image set for it went
 
     def __init__(self, history: CanvasHistory | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,6 +81,10 @@ class CanvasView(QWidget):
         self._pan = QPointF(0, 0)
         self._press_pos: QPointF | None = None
         self._press_pan = QPointF(0, 0)
+        self._view_qimage: QImage | None = None
+        self._overlays: dict[str, OverlayPainter] = {}
+        self._tool: CanvasTool | None = None
+        self._tool_active = False
         self.setToolTip("Wheel or Ctrl +/- to zoom, Ctrl 0 to fit; drag to pan when zoomed, "
                         "Ctrl-drag (or drag when fitted) to drag the picture out as a PNG")
 
@@ -102,8 +130,52 @@ class CanvasView(QWidget):
     def _refresh(self) -> None:
         image = self.image
         self._qimage = None if image is None else qimage_from_array(image)
+        if self._view_qimage is not None:
+            self._view_qimage = None
+            self.view_image_cleared.emit()
         self.update()
         self.changed.emit()
+
+    # --- ways of seeing the picture (never change it) --------------------------------------
+    def set_view_image(self, image: np.ndarray | None) -> None:
+        """Show ``image`` (same size as the picture) instead of the picture; None: the picture."""
+        if image is not None and (self._qimage is None
+                                  or image.shape[:2] != (self._qimage.height(),
+                                                         self._qimage.width())):
+            raise ValueError("a view image must have the picture's size")
+        self._view_qimage = None if image is None else qimage_from_array(image)
+        self.update()
+
+    @property
+    def showing_view_image(self) -> bool:
+        return self._view_qimage is not None
+
+    def set_overlay(self, key: str, paint: OverlayPainter | None) -> None:
+        if paint is None:
+            self._overlays.pop(key, None)
+        else:
+            self._overlays[key] = paint
+        self.update()
+
+    def overlay_keys(self) -> list[str]:
+        return list(self._overlays)
+
+    def set_tool(self, tool: CanvasTool | None) -> None:
+        self._tool = tool
+        self._tool_active = False
+        self.setCursor(Qt.CursorShape.CrossCursor if tool else Qt.CursorShape.ArrowCursor)
+
+    @property
+    def tool(self) -> CanvasTool | None:
+        return self._tool
+
+    def picture_point(self, widget_point: QPointF) -> tuple[float, float] | None:
+        """Picture coordinates (pixels, may lie outside it) of a point in the widget."""
+        if self._qimage is None:
+            return None
+        rect = self._target_rect()
+        zoom = self.zoom()
+        return ((widget_point.x() - rect.left()) / zoom, (widget_point.y() - rect.top()) / zoom)
 
     # --- zoom and pan --------------------------------------------------------------------
     def fit(self) -> None:
@@ -156,7 +228,12 @@ class CanvasView(QWidget):
         rect = self._target_rect()
         _draw_checkerboard(painter, rect)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.smooth_scaling)
-        painter.drawImage(rect, self._qimage)
+        painter.drawImage(rect, self._view_qimage or self._qimage)
+        size = (self._qimage.width(), self._qimage.height())
+        for paint in list(self._overlays.values()):
+            painter.save()
+            paint(painter, rect, size)
+            painter.restore()
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         if self._qimage is None:
@@ -166,11 +243,22 @@ class CanvasView(QWidget):
             self.set_zoom(self.zoom() * (ZOOM_STEP ** steps))
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self._tool is not None and event.button() == Qt.MouseButton.LeftButton:
+            point = self.picture_point(event.position())
+            if point is not None:
+                self._tool_active = True
+                self._tool.press(*point)
+            return
         if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
             self._press_pos = event.position()
             self._press_pan = QPointF(self._pan)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._tool is not None and self._tool_active:
+            point = self.picture_point(event.position())
+            if point is not None:
+                self._tool.move(*point)
+            return
         if self._press_pos is None or self._qimage is None:
             return
         delta = event.position() - self._press_pos
@@ -185,6 +273,13 @@ class CanvasView(QWidget):
         self.update()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._tool is not None and self._tool_active and \
+                event.button() == Qt.MouseButton.LeftButton:
+            self._tool_active = False
+            point = self.picture_point(event.position())
+            if point is not None:
+                self._tool.release(*point)
+            return
         self._press_pos = None
 
     def resizeEvent(self, event) -> None:  # noqa: N802

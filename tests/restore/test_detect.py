@@ -1,0 +1,62 @@
+"""Find damage: a drawn line is found, a clean photo's edges and texture mostly not."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from genart_desktop.restore.detect import find_damage
+from genart_desktop.restore.synthetic import add_damage, tolerant_f1
+
+
+@pytest.fixture(scope="module")
+def photo():
+    from PIL import Image
+    from skimage import data
+
+    return np.asarray(Image.fromarray(data.chelsea()).resize((300, 198), Image.LANCZOS))
+
+
+def test_finds_a_drawn_dark_line_and_a_bright_scratch(photo):
+    damaged = photo.copy()
+    truth = np.zeros(photo.shape[:2], np.uint8)
+    cv2.polylines(truth, [np.array([[20, 20], [120, 60], [280, 90]], np.int32)], False, 1, 2)
+    damaged[truth > 0] = 20
+    scratch = np.zeros_like(truth)
+    cv2.line(scratch, (40, 180), (250, 140), 1, 2)
+    damaged[scratch > 0] = 245
+    truth |= scratch
+    found = find_damage(damaged)
+    scores = tolerant_f1(found.lines, truth > 0)
+    assert scores["f1"] >= 0.7, scores
+
+
+def test_clean_photo_is_mostly_left_alone(photo):
+    found = find_damage(photo)
+    assert (found.mask > 0).mean() < 0.01
+
+
+def test_synthetic_cracks_meet_the_f1_target(photo):
+    damage = add_damage(photo, seed=5, coverage=0.04, crack_share=1.0)
+    grey = [cv2.cvtColor(p, cv2.COLOR_RGB2GRAY).astype(int) for p in (photo, damage.image)]
+    visible = damage.cracks & (np.abs(grey[0] - grey[1]) >= 24)
+    scores = tolerant_f1(find_damage(damage.image).lines, visible)
+    assert scores["f1"] >= 0.7, scores
+
+
+def test_sensitivity_finds_fainter_lines(photo):
+    smooth = np.full((120, 160, 3), 128, np.uint8)
+    faint = smooth.copy()
+    cv2.line(faint, (10, 60), (150, 70), (100, 100, 100), 2)  # 28 levels darker
+    assert not find_damage(faint, sensitivity=0.0).lines.any()
+    assert find_damage(faint, sensitivity=1.0).lines.any()
+
+
+def test_finds_dust_specks_on_a_smooth_picture():
+    picture = np.full((100, 100, 3), 180, np.uint8)
+    for centre in ((20, 20), (70, 30), (50, 80)):
+        cv2.circle(picture, centre, 2, (20, 20, 20), -1)
+    found = find_damage(picture)
+    assert cv2.connectedComponents(found.specks.astype(np.uint8))[0] - 1 == 3
+    assert "3 speck" in found.summary()
