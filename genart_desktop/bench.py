@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-AREAS = ("ui", "latent", "style", "music", "text", "panel")
+AREAS = ("ui", "latent", "style", "insight", "study", "restore", "music", "text", "panel")
 
 
 def main(argv: list[str] | None = None) -> int:

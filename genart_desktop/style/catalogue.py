@@ -1,4 +1,5 @@
-"""The style gallery's contents, Qt-free: built-in styles, shipped paintings, the user's own.
+"""The style gallery's contents: built-in styles, shipped paintings, the user's own.
+Qt-free, so the gallery, the insight index and the study panel share it.
 
 Every style has a stable ``id`` (kept in projects and PNG parameters):
 ``builtin:N`` (0-based index of the 26-style network), ``painting:FILE`` (a picture in

@@ -1,11 +1,12 @@
-"""The main window: the canvas in the centre, four dock panels, menus and a status bar."""
+"""The main window: the canvas in the centre, the dock panels, menus and a status bar."""
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton)
@@ -18,15 +19,23 @@ from genart_desktop.core.project import SUFFIX
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.canvas import CanvasView
 from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.panels.insight import InsightPanel
 from genart_desktop.ui.panels.latent import LatentPanel
 from genart_desktop.ui.panels.music import MusicPanel
+from genart_desktop.ui.panels.restore import RestorePanel
+from genart_desktop.ui.panels.study import StudyPanel
 from genart_desktop.ui.panels.style import StylePanel
 from genart_desktop.ui.panels.text import TextPanel
 from genart_desktop.ui.session import ProjectSession
 from genart_desktop.ui.worker import PanelWorker, TaskHandle
 
 log = logging.getLogger(__name__)
-PANEL_CLASSES: tuple[type[Panel], ...] = (LatentPanel, StylePanel, MusicPanel, TextPanel)
+_UNFINISHED_WORKERS: list[PanelWorker] = []  # see MainWindow.shutdown_workers
+PANEL_CLASSES: tuple[type[Panel], ...] = (LatentPanel, StylePanel, InsightPanel, StudyPanel,
+                                          RestorePanel, MusicPanel, TextPanel)
+# where each dock sits by default: the picture tools on the right (tabbed), sound and words below
+RIGHT_DOCKS = ("latent", "style", "insight", "study", "restore")
+BOTTOM_DOCKS = ("music", "text")
 IMAGE_FILTER = "Images (" + " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)) + ")"
 
 
@@ -92,14 +101,15 @@ class MainWindow(QMainWindow):
         self.docks[panel_class.name] = dock
 
     def _default_layout(self) -> None:
-        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
-        for name, area in (("latent", right), ("style", right), ("music", bottom), ("text", bottom)):
-            dock = self.docks[name]
-            dock.setFloating(False)
-            self.addDockWidget(area, dock)
-            dock.show()
-        self.tabifyDockWidget(self.docks["latent"], self.docks["style"])
-        self.tabifyDockWidget(self.docks["music"], self.docks["text"])
+        for names, area in ((RIGHT_DOCKS, Qt.DockWidgetArea.RightDockWidgetArea),
+                            (BOTTOM_DOCKS, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            for name in names:
+                dock = self.docks[name]
+                dock.setFloating(False)
+                self.addDockWidget(area, dock)
+                dock.show()
+            for first, following in zip(names, names[1:]):
+                self.tabifyDockWidget(self.docks[first], self.docks[following])
         self.docks["latent"].raise_()
         self.docks["music"].raise_()
         self.resizeDocks([self.docks["latent"]], [420], Qt.Orientation.Horizontal)
@@ -154,7 +164,7 @@ class MainWindow(QMainWindow):
                      QKeySequence.StandardKey.Preferences)
 
         view_menu = menus.addMenu("&View")
-        for name in ("latent", "style", "music", "text"):
+        for name in self.docks:
             view_menu.addAction(self.docks[name].toggleViewAction())
         view_menu.addSeparator()
         self._action(view_menu, "Zoom &in", self.canvas.zoom_in, QKeySequence("Ctrl++"))
@@ -336,10 +346,15 @@ class MainWindow(QMainWindow):
 
     # --- projects ----------------------------------------------------------------------------------------
     def new_project(self) -> None:
-        self._unless_cancelled(self.session.new)
+        self._unless_cancelled(self.session.new, "starting a new project")
 
-    def open_project(self, path: str) -> TaskHandle:
-        return self.session.open(path)
+    def open_project(self, path: str) -> TaskHandle | None:
+        """Opening a project replaces the session, so unsaved work is offered a save first;
+        None when the user cancelled (or the save runs first and opens it after)."""
+        opened: list[TaskHandle] = []
+        self._unless_cancelled(lambda: opened.append(self.session.open(path)),
+                               f"opening {Path(path).name}")
+        return opened[0] if opened else None
 
     def save_project(self, on_done=None) -> None:
         if self.session.path is None:
@@ -355,12 +370,12 @@ class MainWindow(QMainWindow):
         elif on_done is not None:
             on_done(False)
 
-    def ask_save_changes(self) -> str:
+    def ask_save_changes(self, before: str = "closing") -> str:
         """'save', 'discard' or 'cancel' (a modal question; tests replace it)."""
         buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                    | QMessageBox.StandardButton.Cancel)
         answer = QMessageBox.question(
-            self, "Unsaved changes", "Save the changes to this project before closing?",
+            self, "Unsaved changes", f"Save the changes to this project before {before}?",
             buttons, QMessageBox.StandardButton.Save)
         return {QMessageBox.StandardButton.Save: "save",
                 QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
@@ -378,12 +393,12 @@ class MainWindow(QMainWindow):
         if self.session.start() and self.ask_restore_session():
             self.session.recover()
 
-    def _unless_cancelled(self, then) -> None:
+    def _unless_cancelled(self, then, before: str = "closing") -> None:
         """Run ``then`` after unsaved changes are saved or discarded; not if cancelled."""
         if not self.session.modified:
             then()
             return
-        answer = self.ask_save_changes()
+        answer = self.ask_save_changes(before)
         if answer == "discard":
             then()
         elif answer == "save":
@@ -423,7 +438,7 @@ class MainWindow(QMainWindow):
         handle = self._tracked[-1]
         job = handle.job
         remaining = job.seconds_remaining()
-        eta = f" · {format_duration(remaining)} left" if remaining is not None else ""
+        eta = f" · {format_duration(remaining)} left" if remaining is not None else " · estimating…"
         self.job_label.setText(f"{handle.label}: {job.message}{eta}")
         self.job_progress.setValue(int(job.fraction * 1000))
         for widget in widgets:
@@ -501,11 +516,20 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
 
-    def shutdown_workers(self) -> None:
+    def shutdown_workers(self, timeout_s: float = 30.0) -> None:
+        """Ask every worker to stop at once, then wait for them under one deadline. A
+        worker whose task does not stop in time is detached and kept referenced until
+        it ends: destroying a running QThread aborts the process."""
         for panel in self.panels.values():
             panel.shutdown()
         for worker in self.workers.values():
-            worker.shutdown()
+            worker.request_stop()
+        deadline = time.monotonic() + timeout_s
+        for name, worker in self.workers.items():
+            if not worker.wait_stopped(int((deadline - time.monotonic()) * 1000)):
+                log.warning("worker %s did not stop in time; left to finish on its own", name)
+                worker.setParent(None)
+                _UNFINISHED_WORKERS.append(worker)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.session.modified and not self._closing_confirmed:
@@ -513,7 +537,8 @@ class MainWindow(QMainWindow):
 
             def close_now() -> None:
                 self._closing_confirmed = True
-                self.close()
+                # Qt ignores a close() made inside closeEvent: close once this one returns
+                QTimer.singleShot(0, self.close)
 
             self._unless_cancelled(close_now)
             return

@@ -160,13 +160,18 @@ class PanelWorker(QThread):
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel everything, let the running task notice, and end the thread."""
+        self.request_stop()
+        return self.wait_stopped(timeout_ms)
+
+    def request_stop(self) -> None:
+        """Cancel everything and ask the thread to end once its task notices (no waiting)."""
         self._stopping = True
         self.cancel_all()
         with self._condition:
             self._condition.notify_all()
-        if self.isRunning():
-            return self.wait(timeout_ms)
-        return True
+
+    def wait_stopped(self, timeout_ms: int) -> bool:
+        return self.wait(max(0, timeout_ms)) if self.isRunning() else True
 
     # --- worker thread -----------------------------------------------------------------
     def run(self) -> None:

@@ -40,7 +40,10 @@ def _png_header(width: int, height: int) -> bytes:
 
 
 def _run(capsys, *args):
-    status = cli.main(["stylize", *map(str, args)])
+    try:
+        status = cli.main(["stylize", *map(str, args)])
+    except SystemExit as stop:      # an argument refused by the parser
+        status = stop.code
     captured = capsys.readouterr()
     return status, captured.out, captured.err
 
@@ -89,13 +92,13 @@ def test_folder_in_folder_out_continues_past_a_bad_picture(files, capsys):
     (["photo.jpg", "-s", "corrupt.png"], "corrupt.png: the image is truncated or corrupt"),
     (["photo.jpg", "-s", "27"], "built-in styles are numbered 1 to 26"),
     (["photo.jpg", "-s", "nowhere.jpg"], "not 1..26 and no such picture file"),
-    (["photo.jpg", "-s", "1", "--strength", "2"], "strength must be between 0 and 1"),
+    (["photo.jpg", "-s", "1", "--strength", "2"], "--strength: expected a number at least 0 and at most 1"),
     (["missing.jpg", "-s", "1"], "missing.jpg: no such file"),
 ])
-def test_bad_input_is_one_line_and_exit_1(files, capsys, monkeypatch, args, expected):
+def test_bad_input_is_one_line_and_exit_2(files, capsys, monkeypatch, args, expected):
     monkeypatch.chdir(files)
     status, _, err = _run(capsys, *args, "-o", files / "x.png")
-    assert status == 1
+    assert status == 2
     assert expected in _error_line(err)
 
 
@@ -107,7 +110,7 @@ def test_missing_or_altered_weights_name_the_converter(files, capsys, monkeypatc
     monkeypatch.setenv("GENART_DATA_DIR", str(tmp_path / "user"))
     monkeypatch.setattr(stylize_module, "_default_engine", None)
     status, _, err = _run(capsys, files / "photo.jpg", "-s", "1", "-o", files / "x.png")
-    assert status == 1
+    assert status == 2
     line = _error_line(err)
     assert "style-multi26" in line and "python -m genart_desktop.style.convert" in line
 
@@ -119,4 +122,4 @@ def test_missing_or_altered_weights_name_the_converter(files, capsys, monkeypatc
     monkeypatch.setattr(stylize_module, "_default_engine", None)
     status, _, err = _run(capsys, files / "photo.jpg", "-s", "1", "-o", files / "x.png")
     line = _error_line(err)
-    assert status == 1 and "SHA-256 differs" in line and "genart_desktop.style.convert" in line
+    assert status == 2 and "SHA-256 differs" in line and "genart_desktop.style.convert" in line

@@ -29,13 +29,13 @@ def _photo(tmp_path, name="photo.png", size=(64, 48)):
     return path, array
 
 
-def test_window_has_canvas_and_four_panels(window):
+def test_window_has_canvas_and_its_panels(window):
     assert window.centralWidget().objectName() == "canvas"
     docks = {dock.objectName() for dock in window.findChildren(QDockWidget)}
-    assert docks == {"latent", "style", "music", "text"}
+    assert docks == {"latent", "style", "insight", "study", "restore", "music", "text"}
     view_menu = [m for m in window.menuBar().actions() if m.text() == "&View"][0].menu()
     toggles = [action.text() for action in view_menu.actions()]
-    assert {"Latent", "Style", "Music", "Text"} <= set(toggles)
+    assert {"Latent", "Style", "Insight", "Study", "Restore", "Music", "Text"} <= set(toggles)
 
 
 def test_panel_can_be_hidden_and_shown_from_view_menu(window, qtbot):

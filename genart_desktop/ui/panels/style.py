@@ -30,10 +30,10 @@ from genart_desktop.core.images import IMAGE_SUFFIXES
 from genart_desktop.core.project import PanelData
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.canvas import qimage_from_array
-from genart_desktop.ui.panels import style_catalogue as catalogue
+from genart_desktop.style import catalogue
 from genart_desktop.ui.panels import style_render, style_thumbnails
 from genart_desktop.ui.panels.base import Panel
-from genart_desktop.ui.panels.style_catalogue import StyleEntry
+from genart_desktop.style.catalogue import StyleEntry
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 RERENDER_DELAY_MS = 120  # slider storms: render once the hand pauses

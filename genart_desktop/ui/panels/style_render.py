@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from genart_desktop.core.jobs import Job, format_duration
-from genart_desktop.ui.panels.style_catalogue import StyleEntry
+from genart_desktop.style.catalogue import StyleEntry
 
 PREVIEW_SIDE = 320  # the instant preview's longest side on an idle machine
 PREVIEW_SIDES = (160, 384)  # the range it adapts within (see RateBook.preview_side)

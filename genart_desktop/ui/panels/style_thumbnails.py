@@ -15,7 +15,7 @@ from PIL import Image
 
 from genart_desktop.core import paths
 from genart_desktop.core.jobs import Job
-from genart_desktop.ui.panels.style_catalogue import BUILTIN_COUNT, StyleEntry
+from genart_desktop.style.catalogue import BUILTIN_COUNT, StyleEntry
 
 THUMB = 96
 RENDER_SIDE = 256  # the reference photo's size for the renders (styles depend on scale)

@@ -1,0 +1,1 @@
+"""Picture analysis: palettes, similarity to paintings and styles, recommendations."""
