@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton)
 
@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("GenArt Desktop")
         self.setObjectName("main-window")
-        self.resize(1280, 820)
+        self._fit_to_screen(1280, 820)
         self.setAcceptDrops(True)
         self.messages: list[str] = []  # every message shown to the user, newest last
         self.device_description: str | None = None
@@ -80,6 +80,15 @@ class MainWindow(QMainWindow):
             self._restore_layout()
 
     # --- construction ----------------------------------------------------------------------
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The default size, but never larger than the screen's free area (a laptop's
+        1366x768 less its task bar)."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+        self.resize(width, height)
+
     def add_worker(self, name: str) -> PanelWorker:
         """A long-lived worker thread whose jobs the status bar shows; shut down on close."""
         worker = PanelWorker(name, self)
@@ -97,6 +106,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.visibilityChanged.connect(panel.view_changed)
         self.panels[panel_class.name] = panel
         self.docks[panel_class.name] = dock
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from genart_desktop.core.project import PanelData
 
@@ -29,7 +29,12 @@ class Panel(QWidget):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(8, 8, 8, 8)
         self.controls = QWidget()
-        self.layout_.addWidget(self.controls, 1)
+        # A panel scrolls rather than clips or pushes the window past a small screen.
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.controls)
+        self.layout_.addWidget(self.scroll_area, 1)
         self.build(self.controls)
 
     def build(self, area: QWidget) -> None:
@@ -53,3 +58,10 @@ class Panel(QWidget):
     def is_ready(self) -> bool:
         """True once the panel can be used (its models loaded, if any)."""
         return True
+
+    def in_view(self) -> bool:
+        """Shown on screen: a dock behind another tab is "visible" to Qt, yet unseen."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def view_changed(self, shown: bool) -> None:
+        """The panel's dock came into view (its tab chosen, the dock shown) or left it."""

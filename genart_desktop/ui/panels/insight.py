@@ -179,9 +179,8 @@ class InsightPanel(Panel):
 
         return self.source.currentText(), paintings_dir() / source.split(":", 1)[1]
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        if self._pending_analysis or not self.swatches:
+    def view_changed(self, shown: bool) -> None:
+        if shown and (self._pending_analysis or not self.swatches):
             QTimer.singleShot(0, self, self.analyse)
 
     def _follow_canvas(self) -> None:
@@ -190,7 +189,7 @@ class InsightPanel(Panel):
 
     def analyse(self, similar: bool = True):
         """Palette now (a partial result), then the matches; only while in view."""
-        if not self.isVisible():
+        if not self.in_view():
             self._pending_analysis = True
             return None
         self._pending_analysis = False
@@ -557,4 +556,19 @@ class InsightPanel(Panel):
         self._update_buttons()
 
     def is_ready(self) -> bool:
-        return not self.isVisible() or self._handle is None or self._handle.done
+        return not self.in_view() or self._handle is None or self._handle.done
+
+
+def stall_scenario(window, seconds: float):
+    """The panel analyses a 1024 px canvas it follows (palette, then the similar paintings;
+    the first run also builds the index); done when the analysis has landed."""
+    from genart_desktop.core.images import load_image, to_array
+    from genart_desktop.style.catalogue import paths
+
+    window.show_panel("insight")
+    panel: InsightPanel = window.panels["insight"]
+    picture = to_array(load_image(paths.resources_dir() / "samples" / "astronaut.png")
+                       .resize((1024, 1024)))
+    window.canvas.set_image(picture, {}, "benchmark picture")
+    handle = panel.analyse()
+    return lambda: handle is None or handle.done

@@ -563,3 +563,17 @@ def _overlay_painter(kind: str):
                 painter.drawLine(start, end)
 
     return paint
+
+
+def stall_scenario(window, seconds: float):
+    """"How it's painted" on a 1024 px canvas: the strokes are computed and played back;
+    done when the painting is complete."""
+    from genart_desktop.core.images import load_image, to_array
+
+    window.show_panel("study")
+    panel: StudyPanel = window.panels["study"]
+    picture = to_array(load_image(catalogue.paths.resources_dir() / "samples" / "astronaut.png")
+                       .resize((1024, 1024)))
+    window.canvas.set_image(picture, {}, "benchmark picture")
+    handle = panel.paint_canvas()
+    return lambda: handle is None or handle.done
