@@ -71,8 +71,10 @@ def panel_scenarios() -> dict[str, Callable]:
     """
     import importlib
 
+    from genart_desktop.ui.main_window import PANEL_CLASSES
+
     scenarios = {}
-    for name in ("latent", "style", "music", "text"):
+    for name in (panel.name for panel in PANEL_CLASSES):
         module = importlib.import_module(f"genart_desktop.ui.panels.{name}")
         if hasattr(module, "stall_scenario"):
             scenarios[name] = module.stall_scenario

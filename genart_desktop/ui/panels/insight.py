@@ -559,16 +559,24 @@ class InsightPanel(Panel):
         return not self.in_view() or self._handle is None or self._handle.done
 
 
+
 def stall_scenario(window, seconds: float):
     """The panel analyses a 1024 px canvas it follows (palette, then the similar paintings;
-    the first run also builds the index); done when the analysis has landed."""
+    the first run also builds the index); done when the analysis has landed. The picture
+    is prepared on a worker, as File > Open does."""
     from genart_desktop.core.images import load_image, to_array
-    from genart_desktop.style.catalogue import paths
+    from genart_desktop.core.paths import resources_dir
 
     window.show_panel("insight")
     panel: InsightPanel = window.panels["insight"]
-    picture = to_array(load_image(paths.resources_dir() / "samples" / "astronaut.png")
-                       .resize((1024, 1024)))
-    window.canvas.set_image(picture, {}, "benchmark picture")
-    handle = panel.analyse()
-    return lambda: handle is None or handle.done
+    started = []
+
+    def load(job):
+        return to_array(load_image(resources_dir() / "samples" / "astronaut.png").resize((1024, 1024)))
+
+    def analyse(picture) -> None:
+        window.canvas.set_image(picture, {}, "benchmark picture")
+        started.append(panel.analyse())
+
+    window.canvas_worker.submit(load, label="benchmark picture", on_result=analyse)
+    return lambda: bool(started) and (started[0] is None or started[0].done)

@@ -491,19 +491,30 @@ def _read_mask(data: bytes | None) -> np.ndarray | None:
         return None
 
 
+
 def stall_scenario(window, seconds: float):
     """Repair a 1024 px picture with about 5% synthetic damage (cracks and blotches)
-    through the panel; done when the repaired picture has landed."""
+    through the panel; done when the repaired picture has landed. The damaged picture
+    and its mask are prepared on a worker."""
     from genart_desktop.core.images import load_image, to_array
     from genart_desktop.core.paths import resources_dir
     from genart_desktop.restore.synthetic import add_damage
 
     window.show_panel("restore")
     panel: RestorePanel = window.panels["restore"]
-    picture = to_array(load_image(resources_dir() / "samples" / "astronaut.png")
-                       .resize((1024, 1024)))
-    damaged = add_damage(picture, seed=7)
-    window.canvas.set_image(damaged.image, {}, "benchmark picture")
-    panel.set_mask(damaged.mask.astype(np.uint8) * 255)
-    handle = panel.repair()
-    return lambda: handle is None or handle.done
+    started = []
+
+    def load(job):
+        picture = to_array(load_image(resources_dir() / "samples" / "astronaut.png")
+                           .resize((1024, 1024)))
+        damaged = add_damage(picture, seed=7)
+        return damaged.image, damaged.mask.astype(np.uint8) * 255
+
+    def repair(result) -> None:
+        image, mask = result
+        window.canvas.set_image(image, {}, "benchmark picture")
+        panel.set_mask(mask)
+        started.append(panel.repair())
+
+    window.canvas_worker.submit(load, label="benchmark picture", on_result=repair)
+    return lambda: bool(started) and (started[0] is None or started[0].done)
