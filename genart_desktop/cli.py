@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or an argument refused (one line already printed)
+        return stop.code if isinstance(stop.code, int) else 2
     setup_logging(args.verbose)
     if args.device:
         device_module.set_preference(args.device)

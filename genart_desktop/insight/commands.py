@@ -13,6 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
+from genart_desktop.core.cli_args import existing_file, int_range
 from genart_desktop.core.errors import UserError
 
 
@@ -22,10 +23,10 @@ def register(subparsers) -> None:
         description="Palette (k-means in CIELAB, weighted by saliency) and the closest of the "
                     "23 paintings, the 26 built-in styles and your own styles, on style, "
                     "subject and colour.")
-    p.add_argument("image", type=Path, help="the picture")
-    p.add_argument("--palette", type=int, default=6, metavar="K",
+    p.add_argument("image", type=existing_file, help="the picture")
+    p.add_argument("--palette", type=int_range(3, 12), default=6, metavar="K",
                    help="colours in the palette, 3..12 (default 6)")
-    p.add_argument("--similar", type=int, default=5, metavar="N",
+    p.add_argument("--similar", type=int_range(0, 100), default=5, metavar="N",
                    help="closest paintings and styles to list (default 5; 0: none)")
     p.add_argument("--export-palette", type=Path, metavar="FILE",
                    help="write the palette as .gpl (GIMP, Inkscape), .kpl (Krita) or .ase "
@@ -40,13 +41,8 @@ def command_analyze(args: argparse.Namespace) -> int:
     from genart_desktop.core.images import load_image, to_array
     from genart_desktop.core.jobs import Job, console_job
     from genart_desktop.insight.analysis import analyze_array
-    from genart_desktop.insight.palette import MAX_COLOURS, MIN_COLOURS
     from genart_desktop.insight.palette_files import FORMATS, write_palette
 
-    if not MIN_COLOURS <= args.palette <= MAX_COLOURS:
-        raise UserError(f"--palette takes {MIN_COLOURS} to {MAX_COLOURS} colours, not {args.palette}")
-    if args.similar < 0:
-        raise UserError("--similar must be 0 or more")
     target = args.export_palette
     if target is not None:  # refuse before the work, not after
         if target.suffix.lower() not in FORMATS:

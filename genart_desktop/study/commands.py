@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from genart_desktop.core.cli_args import (existing_file, float_range, int_range, output_file,
+                                          seed)
 from genart_desktop.core.errors import UserError
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
@@ -28,10 +30,10 @@ def register(subparsers) -> None:
         description="A study of a picture: N flat grey values (2 = notan), composition "
                     "lines drawn over it, or another seeing aid. Combine --aid or --values "
                     "with --overlay.")
-    study.add_argument("input", type=Path, help="the picture")
-    study.add_argument("-o", "--output", type=Path, required=True,
+    study.add_argument("input", type=existing_file, help="the picture")
+    study.add_argument("-o", "--output", type=output_file(*PICTURE_SUFFIXES), required=True,
                        help=f"output picture ({', '.join(PICTURE_SUFFIXES)})")
-    study.add_argument("--values", type=int, metavar="N",
+    study.add_argument("--values", type=int_range(2, 5), metavar="N",
                        help="exactly N grey levels, 2 to 5 (2: notan by Otsu's threshold)")
     study.add_argument("--thresholds", metavar="L1,L2,...",
                        help="with --values: the N-1 CIELAB lightness cut points (0..100); "
@@ -46,27 +48,24 @@ def register(subparsers) -> None:
         description="Hertzmann's painterly rendering (large brushes first, then smaller "
                     "ones where there is detail), written as an animation from the empty "
                     "canvas to the finished painting, or as the painting alone (.png).")
-    paint.add_argument("input", type=Path, help="the picture")
-    paint.add_argument("-o", "--output", type=Path, required=True,
+    paint.add_argument("input", type=existing_file, help="the picture")
+    paint.add_argument("-o", "--output", type=output_file(*ANIMATION_SUFFIXES), required=True,
                        help="animation (.gif, .webp) or the finished painting (.png)")
-    paint.add_argument("--frames", type=int, default=48,
-                       help="frames in the animation, at least 2 (default 48)")
-    paint.add_argument("--seed", type=int, default=0, help="the same seed paints the same")
-    paint.add_argument("--size", type=int, default=1024,
+    paint.add_argument("--frames", type=int_range(2, 1000), default=48,
+                       help="frames in the animation, 2 to 1000 (default 48)")
+    paint.add_argument("--seed", type=seed, default=0, help="the same seed paints the same")
+    paint.add_argument("--size", type=int_range(16, 8192), default=1024,
                        help="paint at this longer side at most, in px (default 1024)")
-    paint.add_argument("--duration", type=float, default=4.0,
+    paint.add_argument("--duration", type=float_range(0, 600, low_open=True), default=4.0,
                        help="animation length in seconds (default 4); the last frame holds")
     paint.set_defaults(handler=command_paint)
 
 
 def command_study(args: argparse.Namespace) -> int:
-    _check_output(args.output, PICTURE_SUFFIXES)
     if args.values is None and not args.overlay and args.aid is None:
         raise UserError("say what to make: --values N, --overlay KIND or --aid AID")
     if args.values is not None and args.aid is not None:
         raise UserError("--values and --aid are two pictures: choose one")
-    if args.values is not None and not 2 <= args.values <= 5:
-        raise UserError(f"--values must be 2 to 5 grey levels, not {args.values}")
     thresholds = _parse_thresholds(args.thresholds, args.values)
     image = _load(args.input)
 
@@ -90,14 +89,6 @@ def command_study(args: argparse.Namespace) -> int:
 
 
 def command_paint(args: argparse.Namespace) -> int:
-    _check_output(args.output, ANIMATION_SUFFIXES)
-    if args.frames < 2:
-        raise UserError(f"--frames must be at least 2 (the empty canvas and the painting), "
-                        f"not {args.frames}")
-    if args.size < 16:
-        raise UserError(f"--size must be at least 16 px, not {args.size}")
-    if args.duration <= 0:
-        raise UserError("--duration must be more than 0 seconds")
     image = _load(args.input)
 
     from genart_desktop.core.images import save_png
@@ -120,13 +111,6 @@ def command_paint(args: argparse.Namespace) -> int:
 
 
 # --- helpers -------------------------------------------------------------------------------
-def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
-    if path.suffix.lower() not in suffixes:
-        raise UserError(f"{path.name}: the output must end in {', '.join(suffixes)}")
-    if not path.parent.is_dir():
-        raise UserError(f"{path.parent}: no such folder")
-
-
 def _parse_thresholds(text: str | None, levels: int | None) -> list[float] | None:
     if text is None:
         return None

@@ -86,7 +86,7 @@ def test_bad_input_is_one_line(capsys, tmp_path, picture):
     cases = [
         (tmp_path / "huge.png", ["--similar", "0"], "pixels"),
         (tmp_path / "broken.png", ["--similar", "0"], "corrupt"),
-        (tmp_path / "missing.png", [], "not found"),
+        (tmp_path / "missing.png", [], "no such file"),
         (tmp_path / "tiny.png", ["--similar", "2"], "too small"),
         (picture, ["--palette", "40"], "3 to 12"),
         (picture, ["--export-palette", tmp_path / "p.txt"], ".gpl"),

@@ -11,7 +11,7 @@ from genart_desktop.core.jobs import Job
 from genart_desktop.music import engine
 from genart_desktop.music.keys import estimate_key, key_planes, outside_key, profile, scale_classes
 from genart_desktop.music.network import ChoraleNet, NetConfig
-from genart_desktop.music.score import REST, Key, Note, Score, TempoChange
+from genart_desktop.music.score import REST, Key, Score
 
 
 def melody_roll(pitches: list[int], frames_each: int = 4) -> np.ndarray:

@@ -52,13 +52,13 @@ def test_paint_writes_an_animation_from_empty_to_painted(picture, tmp_path):
 @pytest.mark.parametrize("arguments, message", [
     (["study", "{picture}", "--values", "7", "-o", "{out}.png"], "2 to 5"),
     (["study", "{picture}", "--values", "3", "-o", "{out}.txt"], "must end in"),
-    (["study", "{missing}", "--values", "3", "-o", "{out}.png"], "not found"),
+    (["study", "{missing}", "--values", "3", "-o", "{out}.png"], "no such file"),
     (["study", "{picture}", "-o", "{out}.png"], "say what to make"),
     (["study", "{picture}", "--values", "3", "--thresholds", "40", "-o", "{out}.png"],
      "needs 2 thresholds"),
-    (["paint", "{picture}", "--frames", "1", "-o", "{out}.gif"], "at least 2"),
+    (["paint", "{picture}", "--frames", "1", "-o", "{out}.gif"], "from 2 to 1000"),
     (["paint", "{picture}", "-o", "{out}.mp4"], "must end in"),
-    (["paint", "{missing}", "-o", "{out}.gif"], "not found"),
+    (["paint", "{missing}", "-o", "{out}.gif"], "no such file"),
 ])
 def test_mistakes_are_one_line_and_fail(picture, tmp_path, capsys, arguments, message):
     names = {"picture": picture, "missing": tmp_path / "missing.png", "out": tmp_path / "out"}
