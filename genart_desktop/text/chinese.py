@@ -63,6 +63,7 @@ _RHYME_GROUPS = {
 }
 _FINAL_TO_GROUP = {final: group for group, finals in _RHYME_GROUPS.items() for final in finals}
 _BUZZ_INITIALS = {"zh", "ch", "sh", "r", "z", "c", "s"}
+COMMON_READINGS = 2  # of a heteronym's readings, those that decide whether it rhymes
 
 
 @functools.lru_cache(maxsize=None)
@@ -75,20 +76,31 @@ def readings(chars: list[str]) -> list[tuple[str | None, str | None]]:
     """``reading`` for many characters at once (three pypinyin calls in all)."""
     from pypinyin import Style, pinyin
 
-    initials = pinyin(chars, style=Style.INITIALS, strict=True, errors=lambda c: [""])
-    finals = pinyin(chars, style=Style.FINALS, strict=True, errors=lambda c: [""])
-    toned = pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda c: [""])
-    if not (len(initials) == len(finals) == len(toned) == len(chars)):  # never split a char
+    from pypinyin.contrib.tone_convert import to_finals, to_initials
+
+    toned = pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True, heteronym=True,
+                   errors=lambda c: [""])
+    if len(toned) != len(chars):  # never split a char
         return [readings([c])[0] if len(chars) > 1 else (None, None) for c in chars]
     result = []
-    for char, (initial,), (final,), (tone_text,) in zip(chars, initials, finals, toned):
-        if not is_han(char) or not final or not tone_text[-1:].isdigit():
+    for char, char_readings in zip(chars, toned):
+        first = char_readings[0]
+        if not is_han(char) or not first[-1:].isdigit() or not to_finals(first, strict=True):
             result.append((None, None))
             continue
-        group = "支" if final == "i" and initial in _BUZZ_INITIALS else _FINAL_TO_GROUP.get(final)
-        tone = {"1": "平", "2": "平", "3": "仄", "4": "仄"}.get(tone_text[-1])
+        # A character with two common readings rhymes only if both fall in one rhyme group:
+        # 还 is hái or huán, so it rhymes with neither 来 nor 山 for certain. (pypinyin lists
+        # the common readings first; rarer ones, such as 家's gū, are not counted.)
+        groups = {_group(to_initials(r, strict=True), to_finals(r, strict=True))
+                  for r in char_readings[:COMMON_READINGS] if r[-1:].isdigit()}
+        group = groups.pop() if len(groups) == 1 else None
+        tone = {"1": "平", "2": "平", "3": "仄", "4": "仄"}.get(first[-1])
         result.append((group, tone))
     return result
+
+
+def _group(initial: str, final: str) -> str | None:
+    return "支" if final == "i" and initial in _BUZZ_INITIALS else _FINAL_TO_GROUP.get(final)
 
 
 def rhyme_group(char: str) -> str | None:

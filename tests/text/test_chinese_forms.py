@@ -113,3 +113,13 @@ def test_shipped_tang_model_keeps_forms(tang):
             poem = tang.generate(PoemRequest(form=form, rhyme=True, seed=seed, script="simplified"))
             check = chinese.check_poem(poem, chinese.FORMS[form])
             assert check.lengths_ok and check.punctuation_ok and check.rhyme_ok, poem
+
+
+def test_a_heteronym_rhymes_only_when_its_common_readings_agree():
+    from genart_desktop.text import chinese
+
+    # 还 is hái or huán: it is not counted as rhyming with 来 (hái's group) nor 山
+    assert chinese.rhyme_group("还") is None and chinese.rhyme_group("還") is None
+    assert chinese.rhyme_group("来") == chinese.rhyme_group("开")
+    # 家 is jiā (or a rare gū): its common readings agree, so it rhymes with 花
+    assert chinese.rhyme_group("家") == chinese.rhyme_group("花")
