@@ -526,3 +526,11 @@ def test_a_project_with_an_absurd_time_signature_opens_in_4_4_and_says_so(panel,
     assert panel.document.score.time_signature == (4, 4)
     assert "time signature" in window.statusBar().currentMessage()
     panel.roll.repaint()       # the ruler is drawn (it used to loop forever)
+
+
+def test_the_voice_box_is_the_legend_of_the_roll_colours(panel):
+    from PySide6.QtGui import QColor
+
+    for voice, colour in enumerate(VOICE_COLOURS):
+        pixel = panel.voice_box.itemIcon(voice).pixmap(12, 12).toImage().pixelColor(6, 6)
+        assert pixel.name() == QColor(colour).name()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDrag
+from PySide6.QtGui import QAction, QColor, QDrag, QIcon, QPixmap
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
                                QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
@@ -45,6 +45,13 @@ KEYS = [None] + [Key(t, m) for m in (False, True) for t in range(12)]
 RENDER_AHEAD_MS = 50       # quiet time after an edit before the score is rendered ahead
 PLAYHEAD_MS = 30
 MIDI_FILTER = "MIDI files (*.mid *.midi);;All files (*)"
+
+
+def _swatch(colour: str) -> QIcon:
+    """A small square of a voice's colour: the voice box doubles as the roll's legend."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
 
 
 def _key_text(key: Key | None) -> str:
@@ -211,8 +218,7 @@ class MusicPanel(Panel):
         row.addWidget(QLabel("Voice"))
         self.voice_box = QComboBox()
         for voice, name in enumerate(VOICE_NAMES):
-            self.voice_box.addItem(name)
-            self.voice_box.setItemData(voice, VOICE_COLOURS[voice], Qt.ItemDataRole.ForegroundRole)
+            self.voice_box.addItem(_swatch(VOICE_COLOURS[voice]), name)
         self.voice_box.setToolTip("Voice of new notes (and of the selection, with 'Set voice')")
         self.voice_box.currentIndexChanged.connect(self._voice_changed)
         row.addWidget(self.voice_box)
