@@ -107,7 +107,14 @@ def _read_info(card_path: Path, shipped: bool) -> ModelInfo:
         raise UserError(f"{card_path.name}: model card is not readable JSON ({error})") from None
     if not isinstance(card, dict) or "weights" not in card:
         raise UserError(f"{card_path.name}: not a GenArt model card (no 'weights' entry)")
-    weights_file = card["weights"].get("file") or card_path.with_suffix(".safetensors").name
+    weights = card["weights"]
+    # Without a hash and the shapes nothing can be checked before loading: refuse the card
+    # rather than trust the file (a card of '"weights": {}' used to pass unchecked).
+    if not (isinstance(weights, dict) and isinstance(weights.get("sha256"), str)
+            and isinstance(weights.get("tensors"), dict)):
+        raise UserError(f"{card_path.name}: the card does not record its weights' SHA-256 "
+                        "and tensor shapes, so the weights cannot be checked")
+    weights_file = str(weights.get("file") or card_path.with_suffix(".safetensors").name)
     name = str(card.get("name") or card_path.stem)
     return ModelInfo(name, card_path.parent / weights_file, card_path, card, shipped)
 
@@ -161,27 +168,24 @@ def load_checkpoint(model: ModelInfo | str, device: Any = "cpu") -> tuple[dict[s
         tensors = load_file(str(info.weights_path), device=str(device))
     except (SafetensorError, OSError, ValueError) as error:
         raise UserError(f"model {info.name!r}: weights are not valid safetensors ({error})") from None
-    shapes = expected.get("tensors")
-    if shapes is not None:
-        actual = {key: list(value.shape) for key, value in tensors.items()}
-        expected_shapes = {key: list(shape) for key, shape in shapes.items()}
-        if actual != expected_shapes:
-            differing = sorted(
-                key for key in set(actual) | set(expected_shapes)
-                if actual.get(key) != expected_shapes.get(key)
-            )
-            raise UserError(
-                f"model {info.name!r}: weights do not match the card's shapes "
-                f"({len(differing)} tensors differ, first: {differing[0]})"
-            )
+    actual = {key: list(value.shape) for key, value in tensors.items()}
+    expected_shapes = {key: list(shape) for key, shape in expected["tensors"].items()}
+    if actual != expected_shapes:
+        differing = sorted(
+            key for key in set(actual) | set(expected_shapes)
+            if actual.get(key) != expected_shapes.get(key)
+        )
+        raise UserError(
+            f"model {info.name!r}: weights do not match the card's shapes "
+            f"({len(differing)} tensors differ, first: {differing[0]})"
+        )
     return tensors, info.card
 
 
 def _check_file(info: ModelInfo) -> None:
     if not info.weights_path.exists():
         raise UserError(f"model {info.name!r}: weights file {info.weights_path.name} is missing")
-    expected_hash = info.card["weights"].get("sha256")
-    if expected_hash and sha256_of(info.weights_path) != expected_hash:
+    if sha256_of(info.weights_path) != info.card["weights"]["sha256"]:
         raise UserError(
             f"model {info.name!r}: {info.weights_path.name} does not match its card "
             "(SHA-256 differs); the file was altered or belongs to another model")

@@ -40,7 +40,6 @@ def test_altered_weights_are_refused():
 def test_shapes_that_differ_from_the_card_are_refused():
     _, card_path = _save()
     card = json.loads(card_path.read_text())
-    card["weights"].pop("sha256")
     card["weights"]["tensors"]["layer.weight"] = [4, 4]
     card_path.write_text(json.dumps(card))
     with pytest.raises(UserError, match="shapes"):
@@ -97,3 +96,13 @@ def test_import_refuses_pickles_and_mismatched_cards(tmp_path):
     with pytest.raises(UserError, match="does not match its card"):
         import_model(tmp_path / "liar.safetensors")
     assert list_models("test-") == []
+
+
+@pytest.mark.parametrize("weights", [{}, {"tensors": {}}, {"sha256": "0" * 64}, []])
+def test_a_card_that_cannot_be_checked_is_refused(weights):
+    _, card_path = _save()
+    card = json.loads(card_path.read_text())
+    card["weights"] = weights
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(UserError, match="cannot be checked|not a GenArt"):
+        load_checkpoint(str(card_path))

@@ -24,7 +24,6 @@ def test_manager_lists_imports_and_refuses(window, qtbot, tmp_path):
 
     save_checkpoint(tmp_path / "mismatch", {"w": torch.ones(2, 3)}, {"kind": "test-net"})
     card = json.loads((tmp_path / "mismatch.json").read_text())
-    card["weights"].pop("sha256")
     card["weights"]["tensors"]["w"] = [3, 2]
     (tmp_path / "mismatch.json").write_text(json.dumps(card))
     with qtbot.waitSignal(window.message_shown, timeout=5000) as mismatched:
