@@ -142,6 +142,12 @@ def read_user_text(path: Path) -> str:
         raise UserError(f"{path}: cannot be read ({error.strerror or error})") from None
     if not data.strip():
         raise UserError(f"{path}: the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with its byte-order mark (Windows Notepad's "Unicode"): text, not binary
+        try:
+            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: starts like UTF-16 text but is damaged") from None
     if b"\x00" in data[:8192]:
         raise UserError(f"{path}: looks like a binary file, not text")
     try:

@@ -91,3 +91,16 @@ def test_cli_unknown_model(capsys):
     status = cli.main(["write", "--model", "no-such-model"])
     assert status == 2
     assert "no model named 'no-such-model'" in capsys.readouterr().err
+
+
+def test_a_utf16_text_is_read_as_text_and_binary_is_refused(tmp_path):
+    from genart_desktop.text.corpora import read_user_text
+
+    poem = "床前明月光\r\n疑是地上霜\r\n"
+    utf16 = tmp_path / "notepad.txt"
+    utf16.write_bytes(poem.encode("utf-16"))          # with its byte-order mark
+    assert read_user_text(utf16) == poem.replace("\r\n", "\n")
+    binary = tmp_path / "picture.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(UserError, match="binary"):
+        read_user_text(binary)
