@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from genart_desktop.ui.worker import PanelWorker
 
 
+def local_files(event) -> list[str]:
+    """The local files a drag-and-drop event carries (none for other content)."""
+    mime = event.mimeData()
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] \
+        if mime.hasUrls() else []
+
+
 class Panel(QWidget):
     #: the user changed something worth saving (marks the project modified)
     changed = Signal()

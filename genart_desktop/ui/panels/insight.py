@@ -26,7 +26,7 @@ from genart_desktop.core.images import IMAGE_SUFFIXES
 from genart_desktop.core.project import PanelData
 from genart_desktop.insight.palette import MAX_COLOURS, MIN_COLOURS, SORTS, Swatch, sort_swatches
 from genart_desktop.ui.canvas import qimage_from_array
-from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.panels.base import Panel, local_files
 
 CANVAS, PICTURE = "canvas", "picture"  # sources besides painting:FILE
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -511,17 +511,12 @@ class InsightPanel(Panel):
                                   label=f"open {Path(path).name}", on_result=loaded,
                                   on_error=self.window_.show_error)
 
-    def _local_files(self, event) -> list[str]:
-        mime = event.mimeData()
-        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] \
-            if mime.hasUrls() else []
-
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if self._local_files(event):
+        if local_files(event):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        files = self._local_files(event)
+        files = local_files(event)
         if files:
             event.acceptProposedAction()
             self.analyse_file(files[0])

@@ -32,7 +32,7 @@ from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.canvas import qimage_from_array
 from genart_desktop.style import catalogue
 from genart_desktop.ui.panels import style_render, style_thumbnails
-from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.panels.base import Panel, local_files
 from genart_desktop.style.catalogue import StyleEntry
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -60,21 +60,16 @@ class StyleGallery(QListWidget):
         self.setAcceptDrops(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
-    def _local_files(self, event) -> list[str]:
-        mime = event.mimeData()
-        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] \
-            if mime.hasUrls() else []
-
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if self._local_files(event):
+        if local_files(event):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802
-        if self._local_files(event):
+        if local_files(event):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        files = self._local_files(event)
+        files = local_files(event)
         if files:
             event.acceptProposedAction()
             self.files_dropped.emit(files)
