@@ -113,6 +113,25 @@ def save_png(picture: Image.Image | np.ndarray, path: str | os.PathLike[str],
     os.replace(tmp, path)
 
 
+def save_picture(picture: np.ndarray, path: str | os.PathLike[str],
+                 parameters: dict[str, Any] | None = None) -> None:
+    """Write in the format the file name says: a PNG keeps the parameters; JPEG, which has
+    no alpha, gets the picture flattened. A failure is a UserError naming the file."""
+    from genart_desktop.core.errors import UserError
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".png":
+            save_png(picture, path, parameters)
+            return
+        image = from_array(picture)
+        if path.suffix.lower() in (".jpg", ".jpeg") and image.mode == "RGBA":
+            image = image.convert("RGB")
+        image.save(path)
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path.name}: cannot write this picture ({error})") from None
+
+
 def read_png_parameters(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The generation parameters stored by ``save_png``, or None."""
     try:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from genart_desktop.core.cli_args import (existing_file, float_range, int_range, output_file,
-                                          seed)
+from genart_desktop.core.cli_args import (IMAGE_OUTPUT_SUFFIXES, existing_file, float_range,
+                                          int_range, output_file, seed)
 from genart_desktop.core.errors import UserError
 
-PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 ANIMATION_SUFFIXES = (".gif", ".webp", ".png")
 OVERLAYS = ("thirds", "phi", "diagonals", "centre")  # study.overlays.OVERLAYS, without cv2
 AIDS = ("grayscale", "squint", "mirror", "edges", "saliency")  # values: --values N
@@ -31,8 +30,8 @@ def register(subparsers) -> None:
                     "lines drawn over it, or another seeing aid. Combine --aid or --values "
                     "with --overlay.")
     study.add_argument("input", type=existing_file, help="the picture")
-    study.add_argument("-o", "--output", type=output_file(*PICTURE_SUFFIXES), required=True,
-                       help=f"output picture ({', '.join(PICTURE_SUFFIXES)})")
+    study.add_argument("-o", "--output", type=output_file(*IMAGE_OUTPUT_SUFFIXES), required=True,
+                       help=f"output picture ({', '.join(IMAGE_OUTPUT_SUFFIXES)})")
     study.add_argument("--values", type=int_range(2, 5), metavar="N",
                        help="exactly N grey levels, 2 to 5 (2: notan by Otsu's threshold)")
     study.add_argument("--thresholds", metavar="L1,L2,...",
@@ -69,7 +68,7 @@ def command_study(args: argparse.Namespace) -> int:
     thresholds = _parse_thresholds(args.thresholds, args.values)
     image = _load(args.input)
 
-    from genart_desktop.core.images import save_png
+    from genart_desktop.core.images import save_picture
     from genart_desktop.study import aids, overlays
 
     parameters: dict = {"engine": "study", "source": args.input.name}
@@ -83,7 +82,7 @@ def command_study(args: argparse.Namespace) -> int:
     if args.overlay:
         image = overlays.burn_in(image, args.overlay)
         parameters["overlays"] = args.overlay
-    _save(image, args.output, parameters, save_png)
+    save_picture(image, args.output, parameters)
     print(args.output)
     return 0
 
@@ -91,7 +90,7 @@ def command_study(args: argparse.Namespace) -> int:
 def command_paint(args: argparse.Namespace) -> int:
     image = _load(args.input)
 
-    from genart_desktop.core.images import save_png
+    from genart_desktop.core.images import save_picture
     from genart_desktop.core.jobs import console_job
     from genart_desktop.study import painterly
 
@@ -100,7 +99,7 @@ def command_paint(args: argparse.Namespace) -> int:
     parameters = {"engine": "paint", "source": args.input.name, "seed": args.seed,
                   "strokes": len(painting)}
     if args.output.suffix.lower() == ".png":
-        _save(painting.frame(len(painting)), args.output, parameters, save_png)
+        save_picture(painting.frame(len(painting)), args.output, parameters)
     else:
         try:
             painterly.save_animation(painting, args.output, args.frames, args.duration)
@@ -144,16 +143,3 @@ def _fit(image, longest: int):
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def _save(image, path: Path, parameters: dict, save_png) -> None:
-    try:
-        if path.suffix.lower() == ".png":
-            save_png(image, path, parameters)
-            return
-        from PIL import Image
-
-        picture = Image.fromarray(image)
-        if path.suffix.lower() in (".jpg", ".jpeg") and picture.mode == "RGBA":
-            picture = picture.convert("RGB")
-        picture.save(path)
-    except (OSError, ValueError) as error:
-        raise UserError(f"{path.name}: cannot write it ({error})") from None

@@ -146,9 +146,7 @@ def check_output(source: Path, output: Path) -> None:
 
 
 def _stylize_file(source: Path, target: Path, request, names: list[str], job) -> None:
-    from PIL import Image
-
-    from genart_desktop.core.images import load_image, save_png, to_array
+    from genart_desktop.core.images import load_image, save_picture, to_array
     from genart_desktop.style.stylize import stylize
 
     content = to_array(load_image(source))
@@ -162,13 +160,4 @@ def _stylize_file(source: Path, target: Path, request, names: list[str], job) ->
         "builtin": {str(i + 1): w for i, w in request.builtin.items()},
         "pictures": [[name, w] for name, (_, w) in zip(names, request.pictures)],
     }
-    if target.suffix.lower() == ".png":
-        save_png(result, target, parameters)
-        return
-    picture = Image.fromarray(result)
-    if target.suffix.lower() in (".jpg", ".jpeg") and picture.mode == "RGBA":
-        picture = picture.convert("RGB")
-    try:
-        picture.save(target)
-    except (ValueError, OSError) as error:
-        raise UserError(f"{target.name}: cannot write this picture ({error})") from None
+    save_picture(result, target, parameters)

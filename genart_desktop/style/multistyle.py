@@ -12,11 +12,9 @@ import torch
 from torch import nn
 
 from genart_desktop.style.layers import StyleLayer, StyleNetBase
-from genart_desktop.style.names import BUILTIN_STYLE_NAMES
 from genart_desktop.style.weights import MULTI26, load_weights
 
 NUM_STYLES = 26
-STYLE_NAMES = BUILTIN_STYLE_NAMES
 
 
 class CondLayer(StyleLayer):

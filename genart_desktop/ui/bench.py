@@ -81,6 +81,24 @@ def panel_scenarios() -> dict[str, Callable]:
     return scenarios
 
 
+def after_benchmark_picture(window, start, prepare=None, size: int = 1024) -> Callable[[], bool]:
+    """For a panel's scenario: the sample photo at ``size`` px is loaded (and ``prepare``d)
+    on the canvas worker, as File > Open does, then ``start(result)`` runs on the UI thread
+    and returns the job's handle. The predicate says when that job has ended."""
+    from genart_desktop.core.images import load_image, to_array
+    from genart_desktop.core.paths import resources_dir
+
+    handles = []
+
+    def load(job):
+        photo = load_image(resources_dir() / "samples" / "astronaut.png").resize((size, size))
+        return prepare(to_array(photo)) if prepare else to_array(photo)
+
+    window.canvas_worker.submit(load, label="benchmark picture",
+                                on_result=lambda result: handles.append(start(result)))
+    return lambda: bool(handles) and (handles[0] is None or handles[0].done)
+
+
 def heavy_torch_scenario(window, seconds: float) -> Callable[[], bool]:
     def show(picture) -> None:
         window.canvas.set_image(picture)

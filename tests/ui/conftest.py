@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+
 import pytest
 
 from genart_desktop.ui.main_window import MainWindow
@@ -27,3 +30,34 @@ def window(qtbot):
     qtbot.waitExposed(main_window)
     yield main_window
     main_window.shutdown_workers()
+
+
+@pytest.fixture
+def window_with_only():
+    """``with window_with_only("insight") as window:``; see ``_window_with_only``."""
+    return _window_with_only
+
+
+@contextmanager
+def _window_with_only(panel_name: str, wait_s: float = 120.0):
+    """A window where only one panel is in view: the others analyse the canvas or load
+    models while seen, which a test of one panel need not wait for. On leaving, the
+    panel's own work is let finish before the workers are shut down."""
+    from PySide6.QtWidgets import QApplication
+
+    main_window = MainWindow(restore_layout=False)
+    for name, dock in main_window.docks.items():
+        if name != panel_name:
+            dock.close()
+    main_window.show()
+    main_window.show_panel(panel_name)
+    try:
+        yield main_window
+    finally:
+        end = time.monotonic() + wait_s
+        while any(w.busy() for w in main_window.workers.values()) and time.monotonic() < end:
+            QApplication.processEvents()
+            time.sleep(0.01)
+        main_window.session.mark_clean()
+        main_window.shutdown_workers()
+        main_window.close()

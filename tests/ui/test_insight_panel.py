@@ -1,7 +1,5 @@
 """The Insight panel: palette swatches, limit-to-palette, export, stars, similar styles."""
 
-import time
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -10,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from genart_desktop.insight.favourites import Stars
-from genart_desktop.ui.main_window import MainWindow
 from genart_desktop.style import catalogue as style_catalogue
 
 COLOURS = [(200, 30, 40), (20, 60, 180), (240, 220, 60)]
@@ -24,31 +21,9 @@ def _bands(height=36) -> np.ndarray:
     return np.clip(bands.astype(int) + noise, 0, 255).astype(np.uint8)
 
 
-@contextmanager
-def insight_window(qtbot, qapp):
-    """A window with only this panel in view: the others load models while seen."""
-    main_window = MainWindow(restore_layout=False)
-    qtbot.addWidget(main_window)
-    for name, dock in main_window.docks.items():
-        if name != "insight":
-            dock.close()
-    main_window.show()
-    main_window.show_panel("insight")
-    try:
-        yield main_window
-    finally:
-        end = time.monotonic() + 120
-        while any(w.busy() for w in main_window.workers.values()) and time.monotonic() < end:
-            qapp.processEvents()
-            time.sleep(0.01)
-        main_window.session.mark_clean()
-        main_window.shutdown_workers()
-        main_window.close()
-
-
 @pytest.fixture
-def window(qtbot, qapp):
-    with insight_window(qtbot, qapp) as main_window:
+def window(window_with_only):
+    with window_with_only("insight") as main_window:
         yield main_window
 
 
@@ -106,7 +81,8 @@ def test_export_asks_before_replacing_a_file(window, qtbot, panel, tmp_path, mon
     assert panel.export_palette(str(target)) and target.read_bytes()[:2] == b"PK"
 
 
-def test_a_starred_painting_survives_a_restart_and_a_project(window, qtbot, qapp, panel, tmp_path):
+def test_a_starred_painting_survives_a_restart_and_a_project(window, qtbot, panel, tmp_path,
+                                                              window_with_only):
     poppies = "painting:poppies.jpg"
     panel.source.setCurrentIndex(panel.source.findData(poppies))
     qtbot.waitUntil(lambda: panel._star_id == poppies, timeout=15000)
@@ -120,7 +96,7 @@ def test_a_starred_painting_survives_a_restart_and_a_project(window, qtbot, qapp
     panel.star_button.click()  # unstarred...
     assert poppies not in Stars()
 
-    with insight_window(qtbot, qapp) as other:  # a restart; the project brings it back
+    with window_with_only("insight") as other:  # a restart; the project brings it back
         assert poppies not in other.panels["insight"].stars
         handle = other.open_path(str(tmp_path / "liked.genart"))
         qtbot.waitUntil(lambda: handle.done, timeout=10000)

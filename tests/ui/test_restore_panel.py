@@ -3,7 +3,6 @@ step, preview and apply whole-picture fixes, and keep the settings in a project.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -13,28 +12,10 @@ from PySide6.QtTest import QTest
 from genart_desktop.core.project import PanelData
 
 
-@pytest.fixture(scope="module")
-def window(qapp):
-    """One window for the module: the other panels start background work as a window
-    opens, and one window's worth of it is enough for these tests."""
-    from genart_desktop.ui.main_window import MainWindow
-
-    main_window = MainWindow(restore_layout=False)
-    # Only this panel in view: the others analyse the canvas or load models while seen.
-    for name, dock in main_window.docks.items():
-        if name != "restore":
-            dock.close()
-    main_window.show()
-    main_window.show_panel("restore")
-    yield main_window
-    end = time.monotonic() + 180
-    while any(worker.busy() for worker in main_window.workers.values()) \
-            and time.monotonic() < end:
-        qapp.processEvents()
-        time.sleep(0.01)
-    main_window.session.mark_clean()
-    main_window.shutdown_workers()
-    main_window.close()
+@pytest.fixture
+def window(window_with_only):
+    with window_with_only("restore", wait_s=180) as main_window:
+        yield main_window
 
 
 @pytest.fixture

@@ -555,23 +555,17 @@ class InsightPanel(Panel):
 
 
 
+
 def stall_scenario(window, seconds: float):
     """The panel analyses a 1024 px canvas it follows (palette, then the similar paintings;
-    the first run also builds the index); done when the analysis has landed. The picture
-    is prepared on a worker, as File > Open does."""
-    from genart_desktop.core.images import load_image, to_array
-    from genart_desktop.core.paths import resources_dir
+    the first run also builds the index); done when the analysis has landed."""
+    from genart_desktop.ui.bench import after_benchmark_picture
 
     window.show_panel("insight")
     panel: InsightPanel = window.panels["insight"]
-    started = []
 
-    def load(job):
-        return to_array(load_image(resources_dir() / "samples" / "astronaut.png").resize((1024, 1024)))
-
-    def analyse(picture) -> None:
+    def analyse(picture):
         window.canvas.set_image(picture, {}, "benchmark picture")
-        started.append(panel.analyse())
+        return panel.analyse()
 
-    window.canvas_worker.submit(load, label="benchmark picture", on_result=analyse)
-    return lambda: bool(started) and (started[0] is None or started[0].done)
+    return after_benchmark_picture(window, analyse)

@@ -492,29 +492,24 @@ def _read_mask(data: bytes | None) -> np.ndarray | None:
 
 
 
+
 def stall_scenario(window, seconds: float):
     """Repair a 1024 px picture with about 5% synthetic damage (cracks and blotches)
-    through the panel; done when the repaired picture has landed. The damaged picture
-    and its mask are prepared on a worker."""
-    from genart_desktop.core.images import load_image, to_array
-    from genart_desktop.core.paths import resources_dir
+    through the panel; done when the repaired picture has landed."""
     from genart_desktop.restore.synthetic import add_damage
+    from genart_desktop.ui.bench import after_benchmark_picture
 
     window.show_panel("restore")
     panel: RestorePanel = window.panels["restore"]
-    started = []
 
-    def load(job):
-        picture = to_array(load_image(resources_dir() / "samples" / "astronaut.png")
-                           .resize((1024, 1024)))
+    def damage(picture):
         damaged = add_damage(picture, seed=7)
         return damaged.image, damaged.mask.astype(np.uint8) * 255
 
-    def repair(result) -> None:
+    def repair(result):
         image, mask = result
         window.canvas.set_image(image, {}, "benchmark picture")
         panel.set_mask(mask)
-        started.append(panel.repair())
+        return panel.repair()
 
-    window.canvas_worker.submit(load, label="benchmark picture", on_result=repair)
-    return lambda: bool(started) and (started[0] is None or started[0].done)
+    return after_benchmark_picture(window, repair, prepare=damage)

@@ -566,22 +566,17 @@ def _overlay_painter(kind: str):
 
 
 
+
 def stall_scenario(window, seconds: float):
     """"How it's painted" on a 1024 px canvas: the strokes are computed and played back;
-    done when the painting is complete. The picture is prepared on a worker."""
-    from genart_desktop.core.images import load_image, to_array
-    from genart_desktop.core.paths import resources_dir
+    done when the painting is complete."""
+    from genart_desktop.ui.bench import after_benchmark_picture
 
     window.show_panel("study")
     panel: StudyPanel = window.panels["study"]
-    started = []
 
-    def load(job):
-        return to_array(load_image(resources_dir() / "samples" / "astronaut.png").resize((1024, 1024)))
-
-    def paint(picture) -> None:
+    def paint(picture):
         window.canvas.set_image(picture, {}, "benchmark picture")
-        started.append(panel.paint_canvas())
+        return panel.paint_canvas()
 
-    window.canvas_worker.submit(load, label="benchmark picture", on_result=paint)
-    return lambda: bool(started) and (started[0] is None or started[0].done)
+    return after_benchmark_picture(window, paint)
