@@ -1,11 +1,12 @@
-"""``genart write`` and ``genart train-text``. No torch import here: it happens in handlers."""
+"""``genart write``, ``genart train-text`` and ``genart evaluate-text``. No torch import
+here: it happens in handlers, so ``genart --help`` stays quick."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from genart_desktop.core.cli_args import float_range, int_range, seed
+from genart_desktop.core.cli_args import existing_file, float_range, int_range, seed
 
 FORMS = ("auto", "wujue", "qijue", "wulv", "qilv", "quatrain", "couplet", "free")
 
@@ -60,6 +61,17 @@ def register(subparsers) -> None:
                        help="seconds between resumable checkpoints")
     train.set_defaults(handler=command_train)
 
+    evaluate = subparsers.add_parser(
+        "evaluate-text", help="bits per character of a text under a model and its baseline",
+        description="How well a model knows a text: bits per character of FILE under the "
+                    "model and under a Kneser-Ney 3-gram built from the model's training "
+                    "data (lower is better). Poems are separated by blank lines.")
+    evaluate.add_argument("file", metavar="FILE", type=existing_file,
+                          help="a UTF-8 text file (UTF-16 with BOM and GBK are read too)")
+    evaluate.add_argument("--model", required=True, help="tang, english, or a trained NAME")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.set_defaults(handler=command_evaluate)
+
 
 def command_write(args) -> int:
     from genart_desktop.core.device import choose_device
@@ -101,4 +113,25 @@ def command_train(args) -> int:
     job._on_partial = lambda text: print(f"\nsample: {text!r}", file=sys.stderr)
     card = train(params, job)
     print(card)
+    return 0
+
+
+def command_evaluate(args) -> int:
+    import json
+
+    from genart_desktop.core.device import choose_device
+    from genart_desktop.core.jobs import console_job
+    from genart_desktop.text.corpora import read_text_file
+    from genart_desktop.text.engine import PoetryEngine
+    from genart_desktop.text.evaluate import evaluate_text
+
+    # The file first: an empty or binary one is refused before a model is loaded.
+    text, encoding = read_text_file(args.file, gbk=True)
+    engine = PoetryEngine.load(args.model, choose_device())
+    score = evaluate_text(engine, text, console_job("evaluate-text "), what=f"{args.file}: the text")
+    score.encoding = encoding
+    if args.json:
+        print(json.dumps({"file": str(args.file)} | score.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(score.summary()))
     return 0

@@ -136,27 +136,71 @@ MAX_USER_BYTES = 200_000_000
 
 def read_user_text(path: Path) -> str:
     """A UTF-8 text file, or a UserError naming the file and why it cannot be used."""
+    return read_text_file(path)[0]
+
+
+def read_text_file(path: Path, gbk: bool = False) -> tuple[str, str]:
+    """(text, encoding) of a UTF-8 or UTF-16 (with BOM) file; with ``gbk``, also a GBK file
+    when its bytes can only be GBK Chinese (see ``_looks_like_gbk``). Anything else is a
+    UserError naming the file and why it cannot be used."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise UserError(f"{path}: cannot be read ({error.strerror or error})") from None
     if not data.strip():
         raise UserError(f"{path}: the file is empty")
+    text, encoding = _decode(path, data, gbk)
+    if not text.strip():  # only a byte-order mark, or only whitespace
+        raise UserError(f"{path}: the file is empty")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _decode(path: Path, data: bytes, gbk: bool) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # UTF-16 with its byte-order mark (Windows Notepad's "Unicode"): text, not binary
         try:
-            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+            return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise UserError(f"{path}: starts like UTF-16 text but is damaged") from None
     if b"\x00" in data[:8192]:
         raise UserError(f"{path}: looks like a binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as error:
+        if gbk and (text := _looks_like_gbk(data)) is not None:
+            return text, "gbk"
+        also = ", UTF-16 or GBK" if gbk else ""
         raise UserError(
-            f"{path}: is not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8"
+            f"{path}: is not UTF-8{also} text (bad byte at offset {error.start}); save it as UTF-8"
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_like_gbk(data: bytes) -> str | None:
+    """The text when ``data`` is GBK Chinese, None when that cannot be told.
+
+    Big5 (traditional) files often decode as GBK too, into nonsense: their second bytes
+    are half the time below 0xA1, which in GBK means rare extension characters. Real GBK
+    text is almost all GB2312 (the common simplified set), mostly Han and CJK punctuation,
+    so that is what is asked of it."""
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return None
+    common = sum(_in_gb2312(c) for c in wide)
+    chinese = sum("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+                  for c in wide)
+    return text if common >= 0.95 * len(wide) and chinese >= 0.9 * len(wide) else None
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def user_corpus(source: str | Path, held_out_percent: int = 5) -> Corpus:

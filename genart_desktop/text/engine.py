@@ -74,7 +74,7 @@ class PoetryEngine:
     def generate(self, request: PoemRequest, job: Job | None = None) -> str:
         """A whole poem (continuing ``request.prompt`` when there is one)."""
         self._check_sampling(request)
-        self._check_language(request.prompt)
+        self.check_language(request.prompt)
         sampler = Sampler(Sampling(request.temperature, request.top_k, request.top_p, request.seed))
         with one_thread(self.device):
             if self.language == "zh":
@@ -97,15 +97,16 @@ class PoetryEngine:
                 return self._regenerate_chinese(poem, line_index, request, sampler, job)
             return self._regenerate_english(poem, line_index, request, sampler, job)
 
-    def _check_language(self, text: str) -> None:
-        """A prompt in the other language gives garbage, not a poem: refuse it by name."""
+    def check_language(self, text: str, what: str = "the prompt") -> None:
+        """A prompt in the other language gives garbage, not a poem: refuse it by name.
+        ``what`` names the text in the message (a file scored by ``evaluate-text``)."""
         han = sum(chinese.is_han(c) for c in text)
         latin = sum(c.isascii() and c.isalpha() for c in text)
         if self.language == "en" and han > latin:
-            raise UserError(f"the prompt is Chinese, and {self.name!r} writes English verse: "
+            raise UserError(f"{what} is Chinese, and {self.name!r} writes English verse: "
                             "choose a Chinese model (tang)")
         if self.language == "zh" and latin > 0 and han == 0:
-            raise UserError(f"the prompt is not Chinese, and {self.name!r} writes Chinese verse: "
+            raise UserError(f"{what} is not Chinese, and {self.name!r} writes Chinese verse: "
                             "choose an English model (english)")
 
     # --- Chinese ---------------------------------------------------------------------------

@@ -55,6 +55,28 @@ class KneserNey3:
         types = (self.uni > 0).sum()
         self.p1 = (np.maximum(self.uni - self.d1, 0) + self.d1 * types / vocab_size) / total
 
+    # Everything the model is: saved so a baseline built from millions of characters is
+    # built once (evaluate.py caches it), and read back without the training text.
+    _ARRAYS = ("tri", "tri_n", "ctx2", "ctx2_total", "ctx2_types", "bc", "bc_n",
+               "ctx1", "ctx1_total", "ctx1_types", "uni", "p1")
+    _NUMBERS = ("V", "d1", "d2", "d3")
+
+    def save(self, file) -> None:
+        """To a path or an open binary file (``np.savez``)."""
+        np.savez(file, **{k: getattr(self, k) for k in self._ARRAYS},
+                 **{k: np.asarray(getattr(self, k)) for k in self._NUMBERS})
+
+    @classmethod
+    def load(cls, file) -> "KneserNey3":
+        model = cls.__new__(cls)
+        with np.load(file, allow_pickle=False) as data:
+            for key in cls._ARRAYS:
+                setattr(model, key, data[key])
+            model.V = np.int64(data["V"])
+            for key in ("d1", "d2", "d3"):
+                setattr(model, key, float(data[key]))
+        return model
+
     def probabilities(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         V = self.V
         p = self.p1[c]

@@ -114,11 +114,13 @@ def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | 
     """Bits per character over a held-out stream: sliding windows with half-context
     overlap so each scored character sees at least half a context. BOS/EOS targets are
     not scored; out-of-vocabulary characters are scored as UNK."""
-    model.eval()
     context = model.config.context
     ids = stream.ids if max_tokens is None else stream.ids[:max_tokens]
     if len(ids) < 2:
         return float("nan")
+    was_training = model.training  # an engine's model is lent: hand it back as it came
+    model.eval()
+    device = next(model.parameters()).device
     half = context // 2
     windows, first_scored = [], []
     start = 0
@@ -136,7 +138,7 @@ def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | 
         block = np.full((len(group), width), -1, dtype=np.int64)
         for row, w in enumerate(group):
             block[row, : len(w)] = w
-        block = torch.from_numpy(block)
+        block = torch.from_numpy(block).to(device)
         inputs, targets = block[:, :-1].clamp(min=0), block[:, 1:].clone()
         for row, skip in enumerate(first_scored[i: i + batch]):
             targets[row, :skip] = -1
@@ -146,7 +148,7 @@ def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | 
                                ignore_index=-1, reduction="sum")
         total_nats += float(nats)
         total_chars += int((targets >= 0).sum())
-    model.train()
+    model.train(was_training)
     return total_nats / max(total_chars, 1) / math.log(2)
 
 
