@@ -16,7 +16,6 @@ folder of one's choosing, e.g. one committed to the repository between sittings.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
@@ -33,6 +32,7 @@ from genart_desktop.core import paths
 from genart_desktop.core.checkpoints import save_checkpoint
 from genart_desktop.core.device import choose_device, describe
 from genart_desktop.core.jobs import Job
+from genart_desktop.core.training_state import load_training_state, save_training_state
 from genart_desktop.music import chorales
 from genart_desktop.music.keys import estimate_key, key_planes
 from genart_desktop.music.network import VOICES, ChoraleNet, NetConfig, masked_loss
@@ -153,7 +153,8 @@ def train(params: TrainParams, job: Job) -> Path:
     optimizer = torch.optim.Adam(net.parameters(), lr=params.learning_rate)
     step, elapsed_before, curve = 0, 0.0, []
     if params.resume and resume_path.exists():
-        step, elapsed_before, curve = _load_resume(resume_path, net, optimizer, sampler.rng, rng)
+        step, elapsed_before, curve, _ = load_training_state(
+            resume_path, net, optimizer, {"crop_rng": sampler.rng, "mask_rng": rng})
         log.info("resuming %s at step %d (%.0f s done)", stem.name, step, elapsed_before)
     elif params.init_from:
         _init_from(net, params.init_from)
@@ -194,14 +195,16 @@ def train(params: TrainParams, job: Job) -> Path:
                   f"loss {running:.4f} held-out {valid_loss:.4f}", file=sys.stderr, flush=True)
             _save(stem, net, params, step, elapsed(), device, valid_loss, final=False,
                   held_out_numbers=held_out_numbers, curve=curve)
-            _save_resume(resume_path, net, optimizer, step, elapsed(), sampler.rng, rng, curve)
+            save_training_state(resume_path, net, optimizer, step, elapsed(),
+                                {"crop_rng": sampler.rng, "mask_rng": rng}, curve)
             last_save = time.monotonic()
 
     valid_loss = _validate(net, valid, device)
     curve.append([step, round(elapsed(), 1), round(valid_loss, 4)])
     card_path = _save(stem, net, params, step, elapsed(), device, valid_loss, final=True,
                       held_out_numbers=held_out_numbers, curve=curve)
-    _save_resume(resume_path, net, optimizer, step, elapsed(), sampler.rng, rng, curve)
+    save_training_state(resume_path, net, optimizer, step, elapsed(),
+                        {"crop_rng": sampler.rng, "mask_rng": rng}, curve)
     job.progress(1.0, f"done: {step} steps, held-out masked loss {valid_loss:.3f}")
     return card_path
 
@@ -250,66 +253,6 @@ def _save(stem: Path, net, params: TrainParams, step: int, seconds: float, devic
     )
     state = {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
     return save_checkpoint(stem, state, card)
-
-
-def _save_resume(path: Path, net, optimizer, step: int, seconds: float,
-                 crop_rng: np.random.Generator, mask_rng: np.random.Generator,
-                 curve: list) -> None:
-    from safetensors.torch import save_file
-
-    tensors = {f"net.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    for index, param in enumerate(params):
-        state = optimizer.state.get(param)
-        if not state:
-            continue
-        for key in ("exp_avg", "exp_avg_sq"):
-            tensors[f"adam.{index}.{key}"] = state[key].detach().cpu().contiguous()
-        tensors[f"adam.{index}.step"] = torch.as_tensor(state["step"]).float().reshape(1)
-    tensors["progress"] = torch.tensor([float(step), seconds], dtype=torch.float64)
-    # Random states as JSON text (PCG64 states are 128-bit integers), so a resumed run
-    # draws the crops and masks the uninterrupted run would have drawn.
-    metadata = {"crop_rng": json.dumps(crop_rng.bit_generator.state, default=str),
-                "mask_rng": json.dumps(mask_rng.bit_generator.state, default=str),
-                "torch_rng": json.dumps(torch.get_rng_state().tolist()),
-                "curve": json.dumps(curve)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
-
-
-def _restore_rng(generator: np.random.Generator, text: str | None) -> None:
-    if not text:
-        return
-    state = json.loads(text)
-    state["state"] = {k: int(v) for k, v in state["state"].items()}
-    generator.bit_generator.state = state
-
-
-def _load_resume(path: Path, net, optimizer, crop_rng: np.random.Generator,
-                 mask_rng: np.random.Generator) -> tuple[int, float, list]:
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    tensors = load_file(str(path))
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    _restore_rng(crop_rng, metadata.get("crop_rng"))
-    _restore_rng(mask_rng, metadata.get("mask_rng"))
-    if metadata.get("torch_rng"):
-        torch.set_rng_state(torch.tensor(json.loads(metadata["torch_rng"]), dtype=torch.uint8))
-    net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    for index, param in enumerate(params):
-        if f"adam.{index}.exp_avg" in tensors:
-            optimizer.state[param] = {
-                "step": tensors[f"adam.{index}.step"].reshape(()),
-                "exp_avg": tensors[f"adam.{index}.exp_avg"].to(param.device),
-                "exp_avg_sq": tensors[f"adam.{index}.exp_avg_sq"].to(param.device),
-            }
-    step, seconds = tensors["progress"].tolist()
-    return int(step), float(seconds), json.loads(metadata.get("curve", "[]"))
 
 
 def _init_from(net: ChoraleNet, name: str) -> None:
