@@ -1,6 +1,7 @@
 """``python -m genart_desktop.bench AREA [options]``: print benchmark JSON lines.
 
-AREA is ``ui`` or one of the creative areas; each has its own ``bench.py``.
+AREA is ``ui`` or one of the creative areas; each has its own ``bench.py`` (``melody``:
+``music/melody_bench.py``).
 ``panel NAME`` runs a panel's latency benchmark (``genart_desktop/ui/panels/NAME_bench.py``).
 """
 
@@ -9,7 +10,10 @@ from __future__ import annotations
 import importlib
 import sys
 
-AREAS = ("ui", "latent", "style", "insight", "study", "restore", "music", "text", "panel")
+AREAS = ("ui", "latent", "style", "insight", "study", "restore", "music", "melody", "text",
+         "panel")
+# Areas whose benchmark lives in another area's folder.
+MODULES = {"melody": "genart_desktop.music.melody_bench"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         module = importlib.import_module(f"genart_desktop.ui.panels.{rest[0]}_bench")
         return int(module.main(rest[1:]) or 0)
-    module = importlib.import_module(f"genart_desktop.{area}.bench")
+    module = importlib.import_module(MODULES.get(area, f"genart_desktop.{area}.bench"))
     return int(module.main(rest) or 0)
 
 

@@ -13,6 +13,9 @@ from genart_desktop.core.cli_args import existing_file, float_range, int_range, 
 
 
 def register(subparsers) -> None:
+    from genart_desktop.music import melody_commands
+
+    melody_commands.register(subparsers)
     compose = subparsers.add_parser(
         "compose", help="generate, continue or harmonize a four-voice chorale (MIDI, WAV)")
     compose.add_argument("--mode", choices=("generate", "continue", "harmonize"),

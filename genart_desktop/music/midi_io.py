@@ -139,8 +139,11 @@ def _part_name(instrument) -> str:
     return instrument.name.strip() or pretty_midi.program_to_instrument_name(instrument.program)
 
 
-def score_to_pretty_midi(score: Score, resolution: int = 480):
-    """A PrettyMIDI with one named instrument per voice, the tempo map, key and meter."""
+def score_to_pretty_midi(score: Score, resolution: int = 480,
+                         tracks: list[tuple[str, list[Note]]] | None = None):
+    """A PrettyMIDI with one named instrument per voice, the tempo map, key and meter.
+    ``tracks`` (name, notes) replaces the voices by those tracks, on the first voice's
+    instrument."""
     import pretty_midi
 
     midi = pretty_midi.PrettyMIDI(resolution=resolution, initial_tempo=score.tempo)
@@ -150,7 +153,8 @@ def score_to_pretty_midi(score: Score, resolution: int = 480):
         (int(round(change.beat * resolution)), 60.0 / (change.bpm * resolution))
         for change in score.tempo_changes
     ]
-    end_tick = int(math.ceil((score.end_beat + 1) * resolution))
+    end_beat = max([score.end_beat] + [n.end for _, notes in tracks or [] for n in notes])
+    end_tick = int(math.ceil((end_beat + 1) * resolution))
     midi._update_tick_to_time(end_tick)
     numerator, denominator = score.time_signature
     midi.time_signature_changes.append(pretty_midi.TimeSignature(numerator, denominator, 0.0))
@@ -161,12 +165,16 @@ def score_to_pretty_midi(score: Score, resolution: int = 480):
     def seconds(beat: float) -> float:
         return midi.tick_to_time(int(round(beat * resolution)))
 
-    for voice in range(VOICES):
-        voice_notes = score.voice_notes(voice)
-        if not voice_notes:
+    if tracks is None:
+        tracks = [(VOICE_NAMES[voice], score.voice_notes(voice)) for voice in range(VOICES)]
+        programs, keep_empty = score.programs, False
+    else:   # every named track is written, even an empty one, so track k is step k
+        programs, keep_empty = [score.programs[0]] * len(tracks), True
+    for (name, track_notes), program in zip(tracks, programs):
+        if not track_notes and not keep_empty:
             continue
-        instrument = pretty_midi.Instrument(program=score.programs[voice], name=VOICE_NAMES[voice])
-        for note in voice_notes:
+        instrument = pretty_midi.Instrument(program=program, name=name)
+        for note in track_notes:
             instrument.notes.append(pretty_midi.Note(
                 velocity=int(min(127, max(1, note.velocity))), pitch=int(note.pitch),
                 start=seconds(note.start), end=seconds(note.end)))
@@ -175,10 +183,20 @@ def score_to_pretty_midi(score: Score, resolution: int = 480):
 
 
 def write_midi(score: Score, path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
     if not score.notes:
-        raise UserError(f"{path.name}: the score has no notes to write")
-    midi = score_to_pretty_midi(score)
+        raise UserError(f"{Path(path).name}: the score has no notes to write")
+    return _write(score_to_pretty_midi(score), Path(path))
+
+
+def write_midi_tracks(template: Score, tracks: list[tuple[str, list[Note]]],
+                      path: str | os.PathLike[str]) -> Path:
+    """Named tracks of notes, with the tempo map, key and meter of ``template``."""
+    if not any(notes for _, notes in tracks):
+        raise UserError(f"{Path(path).name}: no notes to write")
+    return _write(score_to_pretty_midi(template, tracks=tracks), Path(path))
+
+
+def _write(midi, path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         midi.write(str(path))
