@@ -37,6 +37,7 @@ from genart_desktop.ui.panels.music_audio import (SAMPLE_RATE, Player, SoundDevi
                                                   seconds_to_beat, warm_up)
 from genart_desktop.ui.panels.music_document import ScoreDocument, empty_score
 from genart_desktop.ui.panels.music_instruments import GM_PROGRAMS
+from genart_desktop.ui.panels.music_melody import MelodyTools
 from genart_desktop.ui.panels.music_roll import VOICE_COLOURS, PianoRoll
 from genart_desktop.ui.settings import app_settings
 
@@ -117,6 +118,8 @@ class MusicPanel(Panel):
         layout.setSpacing(4)
         layout.addLayout(self._build_transport_row())
         layout.addLayout(self._build_edit_row())
+        self.melody_tools = MelodyTools(self)
+        layout.addWidget(self.melody_tools)
         layout.addWidget(self.roll, 1)
         self.status = QLabel("")
         self.status.setObjectName("music-status")
@@ -293,7 +296,8 @@ class MusicPanel(Panel):
         return row
 
     def busy(self) -> bool:
-        return self._job is not None and not self._job.done
+        """A model job is drawing into the score, or variations are being auditioned."""
+        return (self._job is not None and not self._job.done) or self.melody_tools.choosing
 
     def undo(self) -> None:
         if not self.busy():            # a model job is drawing into the score
@@ -378,6 +382,7 @@ class MusicPanel(Panel):
         self.undo_button.setEnabled(not busy and self.document.undo_stack.canUndo())
         self.redo_button.setEnabled(not busy and self.document.undo_stack.canRedo())
         self.roll.read_only = busy
+        self.melody_tools.update_buttons(busy)
         playing = self.player.state == "playing"
         self.play_button.setText("Pause" if playing else "Play")
 
@@ -409,13 +414,22 @@ class MusicPanel(Panel):
             self._models["chorale"] = load_model()
         return self._models["chorale"]
 
+    def _melody_model(self):
+        """The melody VAE, loaded once on the worker thread."""
+        if "melody" not in self._models:
+            from genart_desktop.music.melody_model import load_model
+
+            self._models["melody"] = load_model()
+        return self._models["melody"]
+
     def _take_seed(self) -> int:
         if self.random_seed.isChecked():
             self.seed.setValue(random.randrange(2**31 - 1))
         return self.seed.value()
 
-    def _run_model(self, label: str, run: Callable) -> None:
-        """``run(model, score, options, job) -> Score`` on the worker; the result is one step."""
+    def _run_model(self, label: str, run: Callable, load: Callable | None = None) -> None:
+        """``run(model, score, options, job) -> Score`` on the worker; the result is one step.
+        ``load`` gives the model on the worker (default: the chorale model)."""
         if self._job is not None and not self._job.done:
             return
         if self.document.in_gesture:
@@ -426,7 +440,7 @@ class MusicPanel(Panel):
                    "steps": self.sampling_steps}
 
         def work(job):
-            result = run(self._model(), before.copy(), options, job)
+            result = run((load or self._model)(), before.copy(), options, job)
             return result, midi_bytes(result)      # the autosave then writes no MIDI here
 
         def finished(outcome) -> None:
@@ -545,6 +559,13 @@ class MusicPanel(Panel):
         self.player.set_track(track)
         self._apply_loop()
         return track
+
+    def preview_from(self, beat: float) -> None:
+        """Play the notes shown now (a preview the document does not keep) from ``beat``."""
+        self._rendered_score = self.document.score.copy()
+        self.player.set_track(Track(self._rendered_score, self.soundfont()).start())
+        self.seek_beat(beat)
+        self.play()
 
     def play_pause(self) -> None:
         if self.player.state == "playing":
