@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Callable, NoReturn
 
-MAX_SEED = 2**32 - 1
+# The largest seed every engine and every window spin box can take (a Qt spin box holds a
+# signed 32-bit number): a seed the CLI accepts can be typed into the window, and back.
+MAX_SEED = 2**31 - 1
 IMAGE_OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 

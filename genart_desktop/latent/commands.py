@@ -10,11 +10,10 @@ import shlex
 import sys
 from pathlib import Path
 
-from genart_desktop.core.cli_args import (existing_folder, float_range, int_range,
+from genart_desktop.core.cli_args import (MAX_SEED, existing_folder, float_range, int_range,
                                           output_file, seed)
 from genart_desktop.core.errors import UserError
-
-MAX_TRUNCATION = 3.0   # beyond three standard deviations a latent model draws noise
+from genart_desktop.latent.limits import DIRECTIONS, MAX_TRUNCATION
 
 
 def register(subparsers) -> None:
@@ -46,13 +45,14 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("sample", help="one image from a latent model")
     p.add_argument("--model", required=True, help="model name or card path")
-    p.add_argument("--seed", type=seed, default=0, help=f"0 to {2**32 - 1}")
+    p.add_argument("--seed", type=seed, default=0, help=f"0 to {MAX_SEED}")
     p.add_argument("--truncation", type=float_range(0, MAX_TRUNCATION, low_open=True),
                    default=1.0,
-                   help="scale of the random latent (1 = as trained, smaller = safer; up to 3)")
+                   help="scale of the random latent (1 = as trained, smaller = safer; "
+                        f"up to {MAX_TRUNCATION:g})")
     p.add_argument("--direction", action="append", default=[], metavar="N=VALUE",
-                   help="move along direction N (1..16, as the sliders number them) by VALUE "
-                        "standard deviations")
+                   help=f"move along direction N (1..{DIRECTIONS}, as the sliders number "
+                        "them) by VALUE standard deviations")
     p.add_argument("--scale", type=int_range(1, 64), default=1,
                    help="enlarge the PNG by this factor (1..64)")
     p.add_argument("-o", "--output", type=output_file(".png"), required=True, help="PNG file")
@@ -65,7 +65,7 @@ def register(subparsers) -> None:
     p.add_argument("--truncation", type=float_range(0, MAX_TRUNCATION, low_open=True),
                    default=1.0)
     p.add_argument("--direction", action="append", default=[], metavar="N=VALUE",
-                   help="direction N (1..16) moved by VALUE standard deviations")
+                   help=f"direction N (1..{DIRECTIONS}) moved by VALUE standard deviations")
     p.add_argument("--fps", type=float_range(0, 100, low_open=True), default=12.0,
                    help="frames per second (gif/webp)")
     p.add_argument("-o", "--output", type=output_file(".gif", ".webp", ".png"), required=True,
@@ -73,7 +73,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=command_interpolate)
 
 
-def parse_directions(items: list[str], count: int = 16) -> dict[int, float]:
+def parse_directions(items: list[str], count: int = DIRECTIONS) -> dict[int, float]:
     """'1=2.5' -> {0: 2.5}: the CLI numbers directions 1..16 as the sliders do; the
     engine and saved parameters count from 0."""
     offsets: dict[int, float] = {}

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import torch
 
-COUNT = 16
+from genart_desktop.latent.limits import DIRECTIONS
+
+COUNT = DIRECTIONS  # one per slider in the window, --direction 1..16 in the CLI
 
 
 @torch.no_grad()

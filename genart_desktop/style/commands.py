@@ -64,6 +64,13 @@ def parse_style(text: str) -> tuple[int | Path, float]:
             name, weight = head, float(tail)
         except ValueError:
             pass
+        else:
+            from genart_desktop.style.request import MAX_STYLE_WEIGHT
+
+            # negative, NaN or huge weights would make the blend fail or meaningless
+            if not 0 <= weight <= MAX_STYLE_WEIGHT:
+                raise UserError(f"style {text!r}: the weight is a number from 0 to "
+                                f"{MAX_STYLE_WEIGHT:g}, not {tail}")
     if name.strip().isdigit():
         number = int(name)
         if not 1 <= number <= 26:
@@ -96,6 +103,8 @@ def build_request(args: argparse.Namespace):
         else:
             request.pictures.append((load_style_picture(style), weight))
             names.append(str(style))
+    if sum(request.builtin.values()) + sum(weight for _, weight in request.pictures) <= 0:
+        raise UserError("every style has weight 0: give at least one a weight above 0")
     return request, names
 
 

@@ -10,6 +10,9 @@ from typing import Union
 import numpy as np
 
 PictureLike = Union[np.ndarray, str, Path]
+# A style's weight in a mix, in the panel's spin boxes and `genart stylize -s STYLE:WEIGHT`
+# alike; only the ratios matter, so a bound keeps a typo from drowning the other styles.
+MAX_STYLE_WEIGHT = 10.0
 
 
 @dataclass

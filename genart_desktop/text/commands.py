@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from genart_desktop.core.cli_args import existing_file, float_range, int_range, seed
+from genart_desktop.text.limits import MAX_FREE_LINES, MAX_SYLLABLES, MAX_TEMPERATURE
 
 FORMS = ("auto", "wujue", "qijue", "wulv", "qilv", "quatrain", "couplet", "free")
 
@@ -25,14 +26,16 @@ def register(subparsers) -> None:
     write.add_argument("--tones", action="store_true",
                        help="Chinese: follow the level/oblique (平仄) pattern")
     write.add_argument("--scheme", default="ABAB", help="quatrain rhyme scheme: AABB, ABAB, ABCB")
-    write.add_argument("--syllables", type=int_range(0, 20), default=None,
-                       help="English syllables per line, 1..20 (default 8); 0 = free length, "
-                            "for --form free (rhymed lines need a count)")
-    write.add_argument("--lines", type=int_range(1, 100), default=None,
+    write.add_argument("--syllables", type=int_range(0, MAX_SYLLABLES), default=None,
+                       help=f"English syllables per line, 1..{MAX_SYLLABLES} (default 8); "
+                            "0 = free length, for --form free (rhymed lines need a count)")
+    write.add_argument("--lines", type=int_range(1, MAX_FREE_LINES), default=None,
                        help="free verse: number of lines")
     write.add_argument("--prompt", help="lines to continue (kept exactly); or @FILE")
     write.add_argument("--seed", type=seed, default=None)
-    write.add_argument("--temperature", type=float_range(0, 5, low_open=True), default=0.8)
+    write.add_argument("--temperature", type=float_range(0, MAX_TEMPERATURE), default=0.8,
+                       help="higher is bolder, lower is safer; 0 always takes the likeliest "
+                            "character (default 0.8)")
     write.add_argument("--top-k", type=int_range(0), default=0)
     write.add_argument("--top-p", type=float_range(0, 1, low_open=True), default=0.95)
     write.add_argument("--repeat-penalty", type=float_range(1, 10), default=1.5,

@@ -22,6 +22,7 @@ from genart_desktop.text import chinese, english
 from genart_desktop.text.compose_en import EnglishComposer, EnRequest, LineSpec
 from genart_desktop.text.compose_zh import ChineseComposer, ZhRequest
 from genart_desktop.text.decode import Sampler, Sampling, one_thread
+from genart_desktop.text.limits import MAX_FREE_LINES, MAX_SYLLABLES
 
 MAX_PROMPT_CHARS = 2000
 ENGLISH_FORMS = ("quatrain", "couplet", "free")
@@ -215,12 +216,13 @@ class PoetryEngine:
             raise UserError(f"the {self.name} model writes English forms "
                             f"(quatrain, couplet, free), not {form!r}")
         syllables = request.syllables
-        if syllables is not None and not 0 <= syllables <= 20:
-            raise UserError(f"--syllables must be between 1 and 20 (0: free verse), not {syllables}")
+        if syllables is not None and not 0 <= syllables <= MAX_SYLLABLES:
+            raise UserError(f"--syllables must be between 1 and {MAX_SYLLABLES} (0: free verse), "
+                            f"not {syllables}")
         if form == "free":
             count = request.lines or DEFAULT_FREE_LINES
-            if not 1 <= count <= 100:
-                raise UserError(f"free verse can have 1 to 100 lines, not {count}")
+            if not 1 <= count <= MAX_FREE_LINES:
+                raise UserError(f"free verse can have 1 to {MAX_FREE_LINES} lines, not {count}")
             return [LineSpec(syllables or None, None) for _ in range(count)]
         if syllables == 0:
             raise UserError(f"a rhymed {form} needs a syllable count per line (1-20); "

@@ -34,6 +34,7 @@ from genart_desktop.style import catalogue
 from genart_desktop.ui.panels import style_render, style_thumbnails
 from genart_desktop.ui.panels.base import Panel, local_files
 from genart_desktop.style.catalogue import StyleEntry
+from genart_desktop.style.request import MAX_STYLE_WEIGHT
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 RERENDER_DELAY_MS = 120  # slider storms: render once the hand pauses
@@ -330,7 +331,7 @@ class StylePanel(Panel):
         for style_id, weight in self.weights.items():
             spin = QDoubleSpinBox()
             spin.setObjectName(f"weight-{style_id}")
-            spin.setRange(0.0, 10.0)
+            spin.setRange(0.0, MAX_STYLE_WEIGHT)  # as `genart stylize -s STYLE:WEIGHT`
             spin.setSingleStep(0.1)
             spin.setValue(weight)
             spin.valueChanged.connect(lambda value, s=style_id: self._weight_changed(s, value))

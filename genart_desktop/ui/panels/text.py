@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QScrollArea, QSpinBox, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from genart_desktop.core.cli_args import MAX_SEED
 from genart_desktop.core.project import PanelData
+from genart_desktop.text.limits import MAX_FREE_LINES, MAX_SYLLABLES, MAX_TEMPERATURE
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.panels.text_drafts import Draft, DraftsBox
@@ -54,7 +56,6 @@ PREFERRED_CJK_FONTS = ("Noto Serif CJK SC", "Noto Serif CJK TC", "Noto Sans CJK 
                        "Noto Sans CJK TC", "Source Han Serif SC", "AR PL UKai CN",
                        "AR PL UMing CN", "WenQuanYi Zen Hei")
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
-SEED_MAX = 2**31 - 1
 ACTION_LABELS = {"generate": "Generate", "continue": "Continue", "regenerate": "Regenerate line"}
 
 
@@ -201,18 +202,18 @@ class TextPanel(Panel):
         self.acrostic.setPlaceholderText("藏头: one character per line, e.g. 春夏秋冬")
         form.addRow("Acrostic", self.acrostic)
         self.syllables = QSpinBox()
-        self.syllables.setRange(0, 20)
+        self.syllables.setRange(0, MAX_SYLLABLES)  # the ranges of `genart write`
         self.syllables.setValue(8)
         self.syllables.setSpecialValueText("free")
         self.syllables_label = QLabel("Syllables")
         form.addRow(self.syllables_label, self.syllables)
         self.lines = QSpinBox()
-        self.lines.setRange(1, 100)
+        self.lines.setRange(1, MAX_FREE_LINES)
         self.lines.setValue(6)
         self.lines_label = QLabel("Lines")
         form.addRow(self.lines_label, self.lines)
         self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setRange(0.0, MAX_TEMPERATURE)
         self.temperature.setSingleStep(0.05)
         self.temperature.setValue(0.8)
         self.temperature.setToolTip("Higher is bolder, lower is safer; 0 always takes the likeliest")
@@ -228,7 +229,7 @@ class TextPanel(Panel):
         form.addRow("Top-p", self.top_p)
         seed_row = QHBoxLayout()
         self.seed = QSpinBox()
-        self.seed.setRange(0, SEED_MAX)
+        self.seed.setRange(0, MAX_SEED)
         self.random_seed = QCheckBox("new each time")
         self.random_seed.setChecked(True)
         seed_row.addWidget(self.seed, 1)
@@ -584,7 +585,7 @@ class TextPanel(Panel):
                     return engine.generate(request, job)
 
         if self.random_seed.isChecked():
-            self.seed.setValue(random.randrange(SEED_MAX))
+            self.seed.setValue(random.randrange(MAX_SEED))
         values = self.settings()
         options = self.request_options(values, language)
         card = entry.card_path

@@ -1,0 +1,8 @@
+"""The values the latent engine takes, shared by ``genart sample`` / ``genart interpolate``
+and the latent panel, so the window and the CLI cannot drift apart.
+
+No imports: the CLI reads these while building its parser, and ``genart --help`` stays quick.
+"""
+
+DIRECTIONS = 16        # principal directions per model: sliders 1..16, --direction 1..16
+MAX_TRUNCATION = 3.0   # beyond three standard deviations a latent model draws noise
