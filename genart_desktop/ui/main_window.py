@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.canvas.changed.connect(self._update_edit_actions)
         self._closing_confirmed = False
+        self._first_picture_asked = False  # see show_first_picture
+        self._canvas_claimed = False  # a file or a recovered session is on its way to the canvas
         self.session = ProjectSession(self)
         self.session.modified_changed.connect(self._update_title)
         self.session.path_changed.connect(self._update_title)
@@ -123,7 +125,10 @@ class MainWindow(QMainWindow):
         self.docks["latent"].raise_()
         self.docks["music"].raise_()
         self.resizeDocks([self.docks["latent"]], [420], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["music"]], [260], Qt.Orientation.Vertical)
+        # The bottom docks: two octaves of piano roll under the music panel's controls
+        # where the window has room (a 1366x768 laptop's), never the canvas's ~390 px.
+        bottom = max(260, min(340, self.height() - 390))
+        self.resizeDocks([self.docks["music"]], [bottom], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -267,6 +272,28 @@ class MainWindow(QMainWindow):
         return self.device_description is not None and all(
             panel.is_ready() for panel in self.panels.values())
 
+    # --- the first picture ---------------------------------------------------------------------
+    def show_first_picture(self) -> None:
+        """Once start-up is done, put the latent panel's picture (seed 0 of the first model
+        on a fresh start) on an empty canvas, so the window does not open blank. The app
+        calls this; a bare MainWindow (tests, benchmarks) keeps an empty canvas. torch and
+        the model load on the panel's worker after ``ready``: the window is never held up.
+        Whatever reaches the canvas first wins: a recovered session, a file opened at
+        start, the user's own picture."""
+        self._first_picture_asked = True
+        if self.device_description is None:
+            self.ready.connect(self._request_first_picture, Qt.ConnectionType.SingleShotConnection)
+        else:
+            self._request_first_picture()
+
+    def first_picture_wanted(self) -> bool:
+        return (self._first_picture_asked and not self._canvas_claimed
+                and self.canvas.state is None)
+
+    def _request_first_picture(self) -> None:
+        if self.first_picture_wanted() and self.device_description is not None:
+            self.panels["latent"].show_first_picture(self.first_picture_wanted)
+
     # --- files -----------------------------------------------------------------------------------
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -277,6 +304,8 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> TaskHandle:
         """A project opens as the project, MIDI in the piano roll, anything else as a picture."""
+        if not path.lower().endswith((".mid", ".midi")):
+            self._canvas_claimed = True  # no first picture in its place
         if path.lower().endswith(SUFFIX):
             return self.open_project(path)
         if path.lower().endswith((".mid", ".midi")):
@@ -400,8 +429,15 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> None:
         """Called once after start-up: restore a crashed session if the user wants it."""
-        if self.session.start() and self.ask_restore_session():
+        if not self.session.start():
+            return
+        # No first picture while the question is open (its answer may fill the canvas).
+        claimed, self._canvas_claimed = self._canvas_claimed, True
+        if self.ask_restore_session():
             self.session.recover()
+        else:
+            self._canvas_claimed = claimed
+            self._request_first_picture()  # in case one arrived while the question was open
 
     def _unless_cancelled(self, then, before: str = "closing") -> None:
         """Run ``then`` after unsaved changes are saved or discarded; not if cancelled."""

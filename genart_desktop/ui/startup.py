@@ -49,6 +49,7 @@ def run_window(args: Namespace, process_start: float) -> int:
         QTimer.singleShot(0, window.offer_recovery)
     for path in args.files:
         window.open_path(path)
+    window.show_first_picture()  # after the files and the recovery: they take precedence
     if args.screenshot:
         _take_screenshot_when_ready(app, window, args.screenshot, args.panel)
     return int(app.exec())

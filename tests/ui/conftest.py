@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import os
 import time
 from contextlib import contextmanager
 
@@ -61,3 +63,18 @@ def _window_with_only(panel_name: str, wait_s: float = 120.0):
         main_window.session.mark_clean()
         main_window.shutdown_workers()
         main_window.close()
+
+
+@pytest.fixture
+def virtual_screen(tmp_path):
+    """``env = virtual_screen(1366, 768)``: the environment for a child process whose
+    offscreen screen has that size (this process's QApplication keeps Qt's 800x600)."""
+
+    def environment(width: int, height: int) -> dict[str, str]:
+        config = tmp_path / f"screen-{width}x{height}.json"
+        config.write_text(json.dumps({"screens": [{
+            "name": "virtual", "x": 0, "y": 0, "width": width, "height": height,
+            "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+        return dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+
+    return environment

@@ -534,3 +534,74 @@ def test_the_voice_box_is_the_legend_of_the_roll_colours(panel):
     for voice, colour in enumerate(VOICE_COLOURS):
         pixel = panel.voice_box.itemIcon(voice).pixmap(12, 12).toImage().pixelColor(6, 6)
         assert pixel.name() == QColor(colour).name()
+
+
+# A four-voice chorale from bass to soprano, F2 to E5 (36 semitones): the D minor sample of
+# models/bach-chorales.samples.txt, one quarter note per beat.
+CHORALE = """
+    D5   D5   D5   D5    E5   E5   B4   B4    A4   A4   G4   A4    B4   D5   D5   D5
+    A4   G4   A4  F#4    G4   D4   D4   D4    D4   F4   D4   C4    C4   F4   A4   A4
+    F3  Bb3   C4   C4    B3   G4  F#4   F3    F3   A3   F3   F3    E3   D3   F3   F3
+    D3   G3   F3   F3    D3   G2   C3   G2    G2   F2   F2   F2    C3   D3   D3   D3
+"""
+
+ROLL_AT_1366 = """
+    import json, time
+    from PySide6.QtCore import QRectF
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from genart_desktop.ui.main_window import MainWindow
+    from genart_desktop.ui.panels.music_roll import RULER_HEIGHT
+
+    def settle():
+        for _ in range(50):
+            app.processEvents()
+            time.sleep(0.005)
+
+    window = MainWindow()
+    window.show()
+    settle()
+    roll = window.panels["music"].roll
+    result = {{"window": [window.width(), window.height()], "rows": roll.visible_rows(),
+              "empty_centre": roll.pitch_at((RULER_HEIGHT + roll.viewport().height()) / 2)}}
+    handle = window.panels["music"].import_midi({path!r})
+    while not handle.done:
+        settle()
+    settle()
+    # what is on screen: the viewport below the ruler, as far as the panel shows it
+    seen = QRectF(roll.viewport().visibleRegion().boundingRect()).intersected(
+        QRectF(0, RULER_HEIGHT, roll.viewport().width(), roll.viewport().height()))
+    notes = roll.document.score.notes
+    result["notes"] = len(notes)
+    result["seen"] = sum(seen.contains(roll.note_rect(note)) for note in notes)
+    print(json.dumps(result))
+    window.session.mark_clean()
+    window.shutdown_workers()
+"""
+
+
+def test_default_roll_shows_two_octaves_and_most_of_a_chorale_on_a_1366x768_screen(
+        virtual_screen, tmp_path):
+    import json
+    import subprocess
+    import textwrap
+
+    names = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+    notes = []
+    for voice, line in enumerate(CHORALE.strip().splitlines()):
+        for beat, name in enumerate(line.split()):
+            pitch = 12 * (int(name[-1]) + 1) + names[name[0]] + {"#": 1, "b": -1}.get(name[1], 0)
+            notes.append(Note(pitch, float(beat), 1.0, 80, voice))
+    assert min(n.pitch for n in notes) == 41 and max(n.pitch for n in notes) == 76
+    path = write_midi(Score(notes=notes, tempo_changes=[TempoChange(0.0, 90.0)], key=Key(2, True)),
+                      tmp_path / "chorale.mid")
+
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(ROLL_AT_1366).format(path=str(path))],
+                         env=virtual_screen(1366, 768), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["window"][0] <= 1366 and result["window"][1] <= 768
+    assert result["rows"] >= 24                      # two octaves at the default size
+    assert abs(result["empty_centre"] - 60) <= 1     # an empty roll is centred on middle C
+    assert result["notes"] == len(notes)
+    assert result["seen"] >= 0.8 * result["notes"], result

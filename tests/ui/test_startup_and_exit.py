@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 
@@ -36,6 +37,7 @@ def test_window_is_shown_before_torch_is_imported():
         window = MainWindow()
         print("torch before show:", "torch" in sys.modules)
         window.show()
+        window.show_first_picture()  # as the app does: drawn on the latent panel's worker
         window.start_background_init()
         end = time.monotonic() + 3
         while time.monotonic() < end:  # start-up work runs; the UI thread never imports torch
@@ -87,3 +89,60 @@ def test_screenshot_option_writes_the_window(tmp_path):
     assert result.returncode == 0, result.stderr
     with Image.open(target) as shot:
         assert shot.width >= 800 and shot.height >= 600
+
+
+# --- the first picture: the latent model's seed 0 on an empty canvas -------------------------
+def test_a_fresh_window_shows_the_latent_models_first_picture(window, qtbot):
+    from genart_desktop.ui.panels.latent_state import LatentSettings
+
+    latent = window.panels["latent"]
+    window.show_first_picture()  # as startup.run_window does
+    assert window.canvas.state is None  # nothing is drawn before start-up is done
+    window.start_background_init()
+    qtbot.waitUntil(lambda: window.canvas.state is not None, timeout=120_000)
+
+    parameters = window.canvas.state.parameters
+    assert parameters["model"] == latent.model_name() == "twemoji-gan"
+    assert parameters["seed"] == latent.seed_box.value() == 0
+    assert latent.settings() == LatentSettings.from_parameters(parameters)  # panel = canvas
+    assert window.canvas.image.shape == (256, 256, 4)  # 64 px, enlarged x 4
+    assert not window.session.modified  # nobody's work: closing does not ask to save it
+    assert window.messages == []
+
+
+@pytest.mark.parametrize("how", ["opened", "recovered"])
+def test_a_restored_project_is_not_replaced_by_the_first_picture(window, qtbot, tmp_path, how):
+    import json
+    import threading
+
+    import numpy as np
+
+    from genart_desktop.core.project import CanvasEntry, Project, save_project
+    from genart_desktop.ui import session
+
+    picture = np.full((16, 16, 3), 77, np.uint8)
+    project = Project(canvas=[CanvasEntry(picture, {"seed": 5}, "Mine")], canvas_index=0)
+    path = tmp_path / "evening.genart"
+    if how == "recovered":  # the autosave of a session that died (pid 0: no such process)
+        path = session.autosave_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        session._marker_path().write_text(json.dumps({"pid": 0}))
+    save_project(project, path)
+
+    latent = window.panels["latent"]
+    gate = threading.Event()  # holds the first picture back until the project is in
+    latent.worker.submit(lambda job: gate.wait(60), key="blocker")
+    window.show_first_picture()
+    window.start_background_init()
+    qtbot.waitUntil(lambda: latent._first_picture is not None, timeout=120_000)
+
+    if how == "opened":
+        window.open_path(str(path))
+    else:
+        window.offer_recovery()  # the conftest answers "restore"
+    qtbot.waitUntil(lambda: window.canvas.state is not None, timeout=20_000)
+    gate.set()
+    qtbot.waitUntil(latent.is_ready, timeout=120_000)  # the first picture came and went
+    qtbot.wait(100)
+    assert np.array_equal(window.canvas.image, picture)
+    assert len(window.canvas.history) == 1

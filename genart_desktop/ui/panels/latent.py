@@ -9,6 +9,7 @@ slider drag is one undo step: the gesture ends when the picture for the release 
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QWidget)
 
 from genart_desktop.core.checkpoints import ModelInfo, list_models
+from genart_desktop.core.cli_args import MAX_SEED  # `genart sample --seed` takes the same
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import PanelData
 from genart_desktop.ui import settings as settings_module
@@ -29,10 +31,12 @@ from genart_desktop.ui.panels.latent_state import (DIRECTIONS, LatentSettings,
                                                    interpolated_latent, upscale)
 from genart_desktop.ui.panels.latent_training import TrainingBox
 from genart_desktop.ui.panels.latent_training_run import training_threads
+from genart_desktop.ui.worker import TaskHandle
+
+log = logging.getLogger(__name__)
 
 SLIDER_STEPS = 100  # slider units per standard deviation
 SCALES = (1, 2, 4, 8)
-MAX_SEED = 2**31 - 1
 
 
 class LatentPanel(Panel):
@@ -52,6 +56,7 @@ class LatentPanel(Panel):
         self._shown_serial = 0
         self._end_gesture_at: int | None = None
         self._quiet = False  # set while widgets are filled in from saved state
+        self._first_picture: TaskHandle | None = None  # see show_first_picture
         self.setAcceptDrops(True)
 
         outer = QVBoxLayout(area)
@@ -448,6 +453,38 @@ class LatentPanel(Panel):
     def request_render(self, label: str = "Latent") -> int | None:
         """Decode the current state on the worker and put it on the canvas (latest wins).
         Returns the request's serial number (``image_shown`` carries it back)."""
+        submitted = self._submit_render(label, self._show, self._render_failed)
+        return None if submitted is None else submitted[0]
+
+    def show_first_picture(self, wanted: Callable[[], bool]) -> TaskHandle | None:
+        """At start-up, for an empty canvas: the picture of the panel's current state (seed
+        0 of the first model on a fresh start), drawn the way a new seed is, so the seed
+        and sliders shown agree with the canvas. ``wanted()`` is asked again when the
+        picture arrives: a restored project or the user's own picture that got there
+        first is never replaced. A missing or broken model only logs: nobody asked for
+        this picture, so no message box."""
+        if self.current_info() is None:
+            log.info("no latent model installed: the canvas starts empty")
+            return None
+        self._refresh_labels()
+
+        def show(serial: int, image, parameters: dict, label: str) -> None:
+            if not wanted():
+                return
+            session = self.window_.session
+            modified = session.modified
+            self._show(serial, image, parameters, label)
+            if not modified:
+                session.mark_clean()  # nobody's work yet: closing does not ask to save it
+
+        def failed(serial: int, message: str) -> None:
+            log.warning("no first picture on the canvas: %s", message)
+
+        submitted = self._submit_render("First picture", show, failed)
+        self._first_picture = None if submitted is None else submitted[1]
+        return self._first_picture
+
+    def _submit_render(self, label: str, show, failed) -> tuple[int, TaskHandle] | None:
         info = self.current_info()
         if info is None:
             return None
@@ -470,10 +507,10 @@ class LatentPanel(Panel):
         if interp is not None:
             parameters["interpolation"] = {"a": interp["a"].parameters(),
                                            "b": interp["b"].parameters(), "t": round(t, 4)}
-        self.worker.submit(work, key="render", label="latent",
-                           on_result=lambda image: self._show(serial, image, parameters, label),
-                           on_error=lambda message: self._render_failed(serial, message))
-        return serial
+        handle = self.worker.submit(work, key="render", label="latent",
+                                    on_result=lambda image: show(serial, image, parameters, label),
+                                    on_error=lambda message: failed(serial, message))
+        return serial, handle
 
     def _show(self, serial: int, image, parameters: dict, label: str) -> None:
         self.window_.canvas.set_image(image, parameters, label)
@@ -699,7 +736,9 @@ class LatentPanel(Panel):
             self.training.restore(state["training"])
 
     def is_ready(self) -> bool:
-        return True
+        # A first picture on its way counts (a --screenshot waits for it); a newer
+        # request drops it (latest wins), and a dropped task is done as well.
+        return self._first_picture is None or self._first_picture.done
 
 
 # --- benchmark: the UI stall while the user drags a slider and a model trains --------------------------------

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-DIRECTIONS = 16
+from genart_desktop.latent.limits import DIRECTIONS  # the CLI's --direction 1..16 too
+
 GENERATOR = "latent"  # marks parameters written by this panel
 
 

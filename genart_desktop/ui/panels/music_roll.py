@@ -34,6 +34,9 @@ MIDI_SUFFIXES = (".mid", ".midi", ".smf", ".kar")
 EDGE_PIXELS = 6            # grab zone for resizing at a note's right end
 BLACK_KEYS = {1, 3, 6, 8, 10}
 MIN_DURATION = 1 / 64      # beats, for snap "off"
+MIDDLE_C = 60              # an empty roll is centred here
+ROW_HEIGHT = 6.0           # px per semitone: two octaves fit the music dock's default height
+FIT_ROW_HEIGHT = 5.0       # show_notes shrinks rows this far to fit a tall score
 
 
 def pitch_name(pitch: int) -> str:
@@ -53,7 +56,7 @@ class PianoRoll(QAbstractScrollArea):
         self.setObjectName("piano-roll")
         self.document = document
         self.pixels_per_beat = 48.0
-        self.row_height = 8.0
+        self.row_height = ROW_HEIGHT
         self.snap: float | None = 0.25     # beats; None = off
         self.tool = "draw"
         self.voice = 0                     # for new notes
@@ -73,6 +76,7 @@ class PianoRoll(QAbstractScrollArea):
         document.changed.connect(self._score_changed)
         self._update_scrollbars()
         self._centred = False
+        self._view_height = 0      # the viewport's height at the last resize
 
     # --- geometry ------------------------------------------------------------------------
     @property
@@ -114,11 +118,27 @@ class PianoRoll(QAbstractScrollArea):
         self.verticalScrollBar().setSingleStep(max(1, int(self.row_height)))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
+        # The pitch at the middle of the view stays there: a dock that settles its size
+        # after the first centring (or that the user drags) keeps the notes in view.
+        centre = self._centre_row()
         super().resizeEvent(event)
         self._update_scrollbars()
-        if not self._centred and self.viewport().height() > RULER_HEIGHT + 20:
-            self._centred = True         # first real size: centre on the notes or on G4
-            self.show_notes() if self.document.score.notes else self.scroll_to_pitch(67)
+        self._view_height = self.viewport().height()
+        if not self._centred and self._view_height > RULER_HEIGHT + 20:
+            self._centred = True         # first real size: centre on the notes or middle C
+            self.show_notes() if self.document.score.notes else self.scroll_to_pitch(MIDDLE_C)
+        elif self._centred and centre is not None:
+            self._scroll_to_row(centre)
+
+    def _centre_row(self) -> float | None:
+        """The row (from the top, in rows) at the middle of the view before a resize."""
+        if self._view_height <= RULER_HEIGHT:
+            return None
+        middle = self.verticalScrollBar().value() + (self._view_height - RULER_HEIGHT) / 2
+        return middle / self.row_height
+
+    def visible_rows(self) -> int:
+        return max(1, int((self.viewport().height() - RULER_HEIGHT) / self.row_height))
 
     def _score_changed(self) -> None:
         self._update_scrollbars()
@@ -141,15 +161,42 @@ class PianoRoll(QAbstractScrollArea):
         self.verticalScrollBar().setValue(int(row * self.row_height - (anchor_y - RULER_HEIGHT)))
         self.viewport().update()
 
-    def scroll_to_pitch(self, pitch: int) -> None:
-        centre = (HIGHEST - pitch) * self.row_height
-        self.verticalScrollBar().setValue(int(centre - (self.viewport().height() - RULER_HEIGHT) / 2))
+    def scroll_to_pitch(self, pitch: float) -> None:
+        """Put ``pitch``'s row in the middle of the view."""
+        self._scroll_to_row(HIGHEST - pitch + 0.5)
+
+    def _scroll_to_row(self, row: float) -> None:
+        middle = (self.viewport().height() - RULER_HEIGHT) / 2
+        self.verticalScrollBar().setValue(round(row * self.row_height - middle))
 
     def show_notes(self) -> None:
-        """Scroll so the score's notes are in view (after loading or generating)."""
+        """Scroll so the score's notes are in view (after loading or generating): centred
+        on their range. A range taller than the view (a chorale from bass to soprano in a
+        short dock) makes the rows shorter, down to FIT_ROW_HEIGHT, and if it still does
+        not fit the view shows the band of pitches that holds the most notes."""
         notes = self.document.score.notes
         if notes:
-            self.scroll_to_pitch((min(n.pitch for n in notes) + max(n.pitch for n in notes)) // 2)
+            low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
+            usable = self.viewport().height() - RULER_HEIGHT
+            # only once the roll has its real size (before that the view is a sliver)
+            if self._centred and (high - low + 1) * self.row_height > usable \
+                    and self.row_height > FIT_ROW_HEIGHT:
+                self.row_height = max(FIT_ROW_HEIGHT, usable / (high - low + 1))
+                self._update_scrollbars()
+                self.viewport().update()
+            rows = self.visible_rows()
+            centre = (low + high) / 2
+            if high - low + 1 > rows:
+                counts = [0] * (HIGHEST + 2)
+                for note in notes:
+                    counts[note.pitch] += 1
+
+                def held(bottom: int) -> tuple[int, float]:  # notes in view; then the more central
+                    return sum(counts[bottom:bottom + rows]), -abs(bottom + (rows - 1) / 2 - centre)
+
+                best = max(range(low, high - rows + 2), key=held)
+                centre = best + (rows - 1) / 2
+            self.scroll_to_pitch(centre)
         self.horizontalScrollBar().setValue(0)
 
     def follow(self, beat: float) -> None:
