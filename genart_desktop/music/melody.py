@@ -258,10 +258,16 @@ def vary(model: MelodyModel, melody: Melody, count: int = 4, closeness: float = 
     if not 0.0 <= closeness <= 1.0:
         raise UserError(f"closeness must be 0..1, not {closeness}")
     z = encode(model, melody)
-    generator = torch.Generator().manual_seed(int(seed if seed is not None else 0))
-    others = torch.randn((count, *z.shape), generator=generator).to(z.device)
+    others = _draw_latents(model, (count, *z.shape), seed)
     latents = torch.stack([slerp(z, other, 1.0 - closeness) for other in others])
     return decode(model, latents, melody.steps, job=job, on_melodies=on_melodies)
+
+
+def _draw_latents(model: MelodyModel, shape: tuple, seed: int | None) -> torch.Tensor:
+    """Latents from the model's prior (fitted to real melodies when its card has one)."""
+    generator = torch.Generator().manual_seed(int(seed if seed is not None else 0))
+    mean, std = model.prior()
+    return (mean + std * torch.randn(shape, generator=generator)).to(model.device)
 
 
 def sample(model: MelodyModel, bars: int = 4, seed: int | None = None,
@@ -269,8 +275,7 @@ def sample(model: MelodyModel, bars: int = 4, seed: int | None = None,
     if not 1 <= bars <= MAX_BARS:
         raise UserError(f"bars must be 1..{MAX_BARS}, not {bars}")
     chunks = math.ceil(bars / CHUNK_BARS)
-    generator = torch.Generator().manual_seed(int(seed if seed is not None else 0))
-    z = torch.randn((1, chunks, model.config.latent), generator=generator)
+    z = _draw_latents(model, (1, chunks, model.config.latent), seed)
     return decode(model, z, bars * melodies.STEPS_PER_BAR, temperature=temperature,
                   seed=seed, job=job)[0]
 

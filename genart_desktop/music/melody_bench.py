@@ -29,6 +29,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--model", default="melody-vae")
     parser.add_argument("--pairs", type=int, default=100)
     parser.add_argument("--windows", type=int, default=2048)
+    parser.add_argument("--samples", metavar="STEM",
+                        help="also write STEM.samples.txt and STEM.samples.png: samples, "
+                             "an interpolation and variations, to look at")
     args = parser.parse_args(argv)
 
     import torch
@@ -89,6 +92,9 @@ def main(argv: list[str]) -> int:
          target=">= 0.90", bar_swap_baseline=round(swap_in_key / max(swap_notes, 1), 4),
          pairs=pairs, notes=notes, **context)
 
+    if args.samples:
+        write_samples(model, windows, args.samples)
+
     a, b = windows[0], windows[1]
     engine.interpolate(model, a, b, steps=5)                   # warm-up
     times = []
@@ -107,3 +113,72 @@ def main(argv: list[str]) -> int:
     emit("melody.morph_decode_p95", round(float(np.percentile(times, 95)) * 1000, 1), "ms",
          target="< 50 (drag to notes, one CPU thread)", runs=len(times), **context)
     return 0
+
+
+NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def melody_text(melody) -> str:
+    """Bars of note names with durations in 16ths, e.g. 'G4:4 A4:2 | ...' (r = rest)."""
+    from genart_desktop.music import melodies
+
+    bars = []
+    for first in range(0, melody.steps, melodies.STEPS_PER_BAR):
+        words, events = [], melody.events[first:first + melodies.STEPS_PER_BAR]
+        for index, event in enumerate(events):
+            if event == melodies.EVENT_HOLD and words:
+                name, length = words[-1]
+                words[-1] = (name, length + 1)
+            elif event >= 0:
+                words.append((f"{NOTE_NAMES[event % 12]}{event // 12 - 1}", 1))
+            elif not words or words[-1][0] != "r" or index == 0:
+                words.append(("r", 1))
+            else:
+                words[-1] = ("r", words[-1][1] + 1)
+        bars.append(" ".join(f"{name}:{length}" for name, length in words))
+    return " | ".join(bars)
+
+
+def write_samples(model, windows, stem: str) -> None:
+    """Rows of melodies as text and as a piano-roll picture, for a person to judge."""
+    from PIL import Image, ImageDraw
+
+    from genart_desktop.music import melody as engine
+
+    rows = []
+    for seed in range(4):
+        rows.append((f"prior sample, seed {seed}, temperature 0.5",
+                     engine.sample(model, bars=4, seed=seed, temperature=0.5)))
+    # Two typical tunes: the first held-out windows with 12 to 24 notes.
+    typical = [m for m in windows if 12 <= len(m.onset_pitches()) <= 24]
+    a, b = typical[0], typical[len(typical) // 2]
+    rows.append(("held-out melody A", a))
+    for k, melody in enumerate(engine.interpolate(model, a, b, steps=5)):
+        rows.append((f"interpolation step {k}", melody))
+    rows.append(("held-out melody B", b))
+    for k, melody in enumerate(engine.vary(model, a, count=4, closeness=0.7, seed=0)):
+        rows.append((f"variation {k + 1} of A, closeness 0.7", melody))
+    with open(f"{stem}.samples.txt", "w", encoding="utf-8") as handle:
+        handle.write("# Unedited output of python -m genart_desktop.bench melody --samples; "
+                     "durations in 16th notes\n")
+        for label, melody in rows:
+            handle.write(f"{label}:\n  {melody_text(melody)}\n")
+
+    step_px, row_px, label_px, semitone_px = 6, 84, 230, 3
+    image = Image.new("RGB", (label_px + 64 * step_px + 10, row_px * len(rows)), "white")
+    draw = ImageDraw.Draw(image)
+    for row, (label, melody) in enumerate(rows):
+        top = row * row_px
+        draw.text((4, top + row_px // 2 - 6), label, fill="black")
+        for bar in range(5):
+            x = label_px + bar * 16 * step_px
+            draw.line([(x, top), (x, top + row_px)], fill=(200, 200, 200))
+        pitches = melody.onset_pitches()
+        low = int(pitches.min()) - 2 if len(pitches) else 60
+        for note in melody.notes():
+            x0 = label_px + note.start * 4 * step_px
+            y = top + row_px - 4 - (note.pitch - low) * semitone_px
+            draw.rectangle([x0, y - 2, x0 + note.duration * 4 * step_px - 2, y],
+                           fill=(40, 90, 200))
+        draw.line([(0, top + row_px - 1), (image.width, top + row_px - 1)], fill=(230, 230, 230))
+    image.save(f"{stem}.samples.png")

@@ -73,6 +73,12 @@ def register(subparsers) -> None:
                        help="model name (user models folder) or path stem, e.g. models/NAME")
     train.set_defaults(handler=command_train)
 
+    evaluate = subparsers.add_parser(
+        "evaluate-melody", help="the melody VAE's held-out figures and latent prior, into its card")
+    evaluate.add_argument("--model", default="melody-vae")
+    evaluate.add_argument("--no-write", action="store_true", help="do not update the card")
+    evaluate.set_defaults(handler=command_evaluate)
+
 
 def _read_melody(path: str):
     from genart_desktop.music.melody import melody_from_score
@@ -151,4 +157,16 @@ def command_train(args: argparse.Namespace) -> int:
         command="genart " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     card_path = train(params, console_job("train-melody "))
     print(f"wrote {card_path}")
+    return 0
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from genart_desktop.core.jobs import console_job
+    from genart_desktop.music.melody_training import evaluate_model
+
+    result = evaluate_model(args.model, console_job("evaluate-melody "),
+                            write_card=not args.no_write)
+    print(json.dumps(result["metrics"], indent=2))
     return 0

@@ -22,6 +22,15 @@ class MelodyModel:
     name: str = "untrained"
     card: dict | None = None
 
+    def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std) of the latent Gaussian new melodies are drawn from: the card's
+        fit to the training melodies, else the VAE's N(0, I)."""
+        fitted = (self.card or {}).get("latent_prior") or {}
+        size = self.config.latent
+        if len(fitted.get("mean", [])) == size and len(fitted.get("std", [])) == size:
+            return torch.tensor(fitted["mean"]), torch.tensor(fitted["std"])
+        return torch.zeros(size), torch.ones(size)
+
 
 def load_model(name: str = DEFAULT_MODEL, device=None) -> MelodyModel:
     info = find_model(name, kind_prefix=KIND)

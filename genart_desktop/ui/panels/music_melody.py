@@ -335,8 +335,8 @@ class MelodyTools(QWidget):
         def shown(score: Score) -> None:
             if self._morph_before is None:
                 return                      # already committed or given up
-            panel.document.show_preview(score)
             self._latest_morph, self._latest_amount = score, amount
+            panel.document.show_preview(score)
             if not self.morph.isSliderDown():   # released, or moved by the keyboard
                 self._commit_morph()
 
