@@ -94,6 +94,26 @@ def test_slider_drag_repaints_the_canvas_and_is_one_undo_step(panel, qtbot, wind
     assert np.array_equal(before[::4, ::4].repeat(4, 0).repeat(4, 1), before)
 
 
+def test_back_to_back_drags_are_one_undo_step_each(panel, qtbot, window):
+    """Quick drags: each one's first picture shows, but the next drag is pressed before
+    its final picture has arrived (the worker is held). One undo step per drag."""
+    canvas = window.canvas
+    wait_shown(qtbot, panel, panel.request_render("start"))
+    slider = panel.sliders[2]
+    for drag_number in range(20):
+        slider.setSliderDown(True)
+        slider.setValue(10 * drag_number + 5)
+        wait_shown(qtbot, panel, panel._serial)   # the canvas follows the hand
+        gate = threading.Event()
+        panel.worker.submit(lambda job, g=gate: g.wait(10), key="blocker")
+        slider.setValue(10 * drag_number + 10)    # its picture is still due at release
+        slider.setSliderDown(False)
+        gate.set()
+    wait_shown(qtbot, panel, panel._serial)
+    qtbot.waitUntil(lambda: not canvas.history.in_gesture, timeout=TIMEOUT)
+    assert len(canvas.history) == 1 + 20
+
+
 def test_a_stale_request_is_dropped(panel, qtbot, window):
     gate = threading.Event()
     panel.worker.submit(lambda job: gate.wait(10), key="blocker")

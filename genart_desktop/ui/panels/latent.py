@@ -231,7 +231,7 @@ class LatentPanel(Panel):
 
     def _connect_drag(self, slider: QSlider, label: str, on_value: Callable[[int], None]) -> None:
         """A drag is one undo step; every value on the way repaints (latest wins)."""
-        slider.sliderPressed.connect(lambda: self.window_.canvas.begin_gesture(label))
+        slider.sliderPressed.connect(lambda: self._press(label))
         slider.sliderReleased.connect(self._release)
         slider.valueChanged.connect(on_value)
 
@@ -525,6 +525,15 @@ class LatentPanel(Panel):
             self.window_.canvas.end_gesture()
             self._end_gesture_at = None
         self.window_.show_error(message)
+
+    def _press(self, label: str) -> None:
+        """A new drag. If the last drag's final picture has not arrived yet, that drag's
+        step ends now with the picture shown: otherwise its late picture would end this
+        drag's step, and every later picture of this drag would become a step of its own."""
+        if self._end_gesture_at is not None:
+            self.window_.canvas.end_gesture()
+            self._end_gesture_at = None
+        self.window_.canvas.begin_gesture(label)
 
     def _release(self) -> None:
         """End the drag's undo step once the picture for the last position has arrived."""
