@@ -58,6 +58,11 @@ def read_midi_bytes(data: bytes, name: str = "MIDI data") -> tuple[Score, list[s
         raise UserError(f"{name}: the MIDI data is broken or truncated ({reason})") from None
 
     messages: list[str] = []
+    if len(data) >= 10 and int.from_bytes(data[8:10], "big") == 2:
+        # Format 2 holds independent patterns meant to play one after another; a score
+        # has one timeline, so they are read on top of each other, and the user is told.
+        messages.append(f"{name}: MIDI format 2 (independent patterns): its patterns are "
+                        "read as parts played together, not one after another")
     tempo_changes = _tempo_map(midi, name)
     drums = [i for i in midi.instruments if i.is_drum and i.notes]
     parts = [i for i in midi.instruments if not i.is_drum and i.notes]

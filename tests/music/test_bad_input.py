@@ -88,3 +88,14 @@ def test_harmonize_refuses_an_empty_melody(tiny_model):
 def test_continue_and_harmonize_need_an_input(tmp_path, capsys):
     status = cli.main(["compose", "--mode", "continue", "-o", str(tmp_path / "x.mid")])
     assert status == 2 and "--in" in capsys.readouterr().err
+
+
+def test_a_format_2_file_is_read_with_a_word_about_its_patterns(tmp_path):
+    data = bytearray(_melody(tmp_path / "patterns.mid").read_bytes())
+    data[8:10] = (2).to_bytes(2, "big")          # the header's format field
+    (tmp_path / "patterns.mid").write_bytes(bytes(data))
+    score, messages = read_midi(tmp_path / "patterns.mid")
+    assert score.notes
+    assert any("format 2" in m and "patterns" in m for m in messages)
+    _, messages = read_midi(_melody(tmp_path / "plain.mid"))
+    assert not any("format 2" in m for m in messages)
