@@ -212,6 +212,10 @@ class ProjectSession(QObject):
             self.path = None
             self.mark_modified()
             self.window.statusBar().showMessage("Recovered the previous session", 6000)
+            if project.warnings:   # what could not be read is said, as when opening
+                self.window.show_error("The previous session was recovered, but not "
+                                       "everything could be read:\n- "
+                                       + "\n- ".join(project.warnings))
 
         return self.window.canvas_worker.submit(read, label="recover session", on_result=opened)
 

@@ -136,3 +136,19 @@ def test_killed_session_is_restored_at_next_start(tmp_path):
                                capture_output=True, text=True, timeout=120)
     assert restarted.returncode == 0, restarted.stderr
     assert "restored 123 {'seed': 5}" in restarted.stdout
+
+
+def test_recovery_says_what_could_not_be_read(window, qtbot, monkeypatch):
+    from genart_desktop.core.project import Project
+    from genart_desktop.ui import session as session_module
+
+    def damaged_autosave(path):
+        project = Project()
+        project.warnings.append("the music panel's state is damaged")
+        return project
+
+    monkeypatch.setattr(session_module, "load_project", damaged_autosave)
+    window.session.recover()
+    qtbot.waitUntil(lambda: any("music panel's state is damaged" in m for m in window.messages),
+                    timeout=20000)
+    assert any("recovered" in m for m in window.messages)
