@@ -128,7 +128,7 @@ def evaluate_text(engine, text: str, job: Job | None = None,
     scored = (stream.ids != BOS) & (stream.ids != EOS)
     unknown = sorted({c for d in documents for c in d if c not in engine.vocab})
     job.progress(0.1, "scoring the text under the model")
-    bpc = evaluate_bpc(engine.model, stream)
+    bpc = evaluate_bpc(engine.model, stream, job=job)
     baseline, note = baseline_model(engine.card, engine.vocab, job)
     baseline_bpc = baseline.bits_per_char(stream.ids) if baseline is not None else None
     job.progress(1.0, "scored")

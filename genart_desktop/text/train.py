@@ -110,10 +110,11 @@ class TokenStream:
 
 @torch.no_grad()
 def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | None = None,
-                 batch: int = 16) -> float:
+                 batch: int = 16, job: Job | None = None) -> float:
     """Bits per character over a held-out stream: sliding windows with half-context
     overlap so each scored character sees at least half a context. BOS/EOS targets are
-    not scored; out-of-vocabulary characters are scored as UNK."""
+    not scored; out-of-vocabulary characters are scored as UNK. ``job`` is checked for
+    cancel between batches (a big held-out text takes minutes)."""
     context = model.config.context
     ids = stream.ids if max_tokens is None else stream.ids[:max_tokens]
     if len(ids) < 2:
@@ -133,6 +134,8 @@ def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | 
         start += half
     total_nats, total_chars = 0.0, 0
     for i in range(0, len(windows), batch):
+        if job is not None:
+            job.check()
         group = windows[i: i + batch]
         width = max(len(w) for w in group)
         block = np.full((len(group), width), -1, dtype=np.int64)
@@ -143,7 +146,8 @@ def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | 
         for row, skip in enumerate(first_scored[i: i + batch]):
             targets[row, :skip] = -1
         targets[(targets == BOS) | (targets == EOS)] = -1
-        logits = model(inputs)
+        with torch.no_grad():
+            logits = model(inputs)
         nats = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                ignore_index=-1, reduction="sum")
         total_nats += float(nats)
@@ -265,7 +269,7 @@ def train(params: TrainParams, job: Job) -> Path:
                          elapsed_before + now - started, base_card)
     wall = elapsed_before + time.monotonic() - started
     job.progress(0.99, "measuring held-out bits per character")
-    bpc = evaluate_bpc(model, held_stream)
+    bpc = evaluate_bpc(model, held_stream, job=job)
     card = {
         "name": stem.name,
         "kind": KIND,

@@ -178,3 +178,18 @@ def test_plain_output_is_a_few_lines(trained, tmp_path, capsys):
     status, out, _ = run_cli(capsys, "--model", trained[0], write(tmp_path / "s.txt", SHORT))
     assert status == 0
     assert 2 <= len(out.strip().splitlines()) <= 4 and "bits per character" in out
+
+
+def test_scoring_a_long_text_stops_when_cancelled(trained):
+    """A held-out measurement checks for cancel between batches, so closing the window
+    or pressing Cancel does not wait for a big text to be scored."""
+    from genart_desktop.core.errors import JobCancelled
+    from genart_desktop.text.train import TokenStream, evaluate_bpc
+
+    engine = PoetryEngine.load(str(trained[0]))
+    stream = TokenStream(POEMS * 50, engine.vocab, bos_at_lines=False)
+    job = Job()
+    job.cancel()
+    with pytest.raises(JobCancelled):
+        evaluate_bpc(engine.model, stream, job=job)
+    assert evaluate_bpc(engine.model, stream, max_tokens=200) > 0
