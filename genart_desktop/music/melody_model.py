@@ -74,8 +74,8 @@ def model_card(name: str, config: MelodyConfig, training: dict, metrics: dict,
             "attribution": "Michael Scott Cuthbert and the music21 contributors; "
                            "Essen Associative Code collection (Schaffrath, 1995)",
             "representation": "one 16th-note step per token; windows of 4 bars of 16 steps "
-                              "starting at the songs' bar lines; transposed -6..+5 semitones "
-                              "in training",
+                              "starting on a note-on at a beat of the songs' bars (no bar of "
+                              "rest inside); transposed -6..+5 semitones in training",
             "split": "held out: songs whose sha1('essen/<book>/<n>' or 'chorale/<number>') "
                      "% 10 == 0",
             **data,

@@ -128,9 +128,13 @@ def evaluate(net: MelodyVAE, tokens: np.ndarray, accuracy_windows: int = ACCURAC
         kl_sum = kl if kl_sum is None else kl_sum + kl
         count += len(chunk)
     kl_mean = kl_sum / count
+    # Spread over the whole set: the windows are in song order, and the first songs of
+    # the corpus are not typical of it.
+    spread = tokens[np.unique(np.linspace(0, len(tokens) - 1, min(accuracy_windows, len(tokens)))
+                              .astype(int))]
     correct = total = 0
-    for first in range(0, min(accuracy_windows, len(tokens)), batch):
-        chunk = torch.from_numpy(tokens[first:min(first + batch, accuracy_windows)]).to(device)
+    for first in range(0, len(spread), batch):
+        chunk = torch.from_numpy(spread[first:first + batch]).to(device)
         mean, _ = net.encode(chunk)
         decoded = net.decode(mean, bars=chunk.shape[1] // melodies.STEPS_PER_BAR)
         correct += int((decoded == chunk).sum())
