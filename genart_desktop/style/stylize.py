@@ -8,7 +8,9 @@ as a style; several pictures blend by their style vectors) and *quality* (Gatys'
 optimization on VGG16). Built-in and picture styles together blend the two networks'
 outputs by their total weights. Shared steps: output size up to the original's,
 preserve-colours (luminance-only transfer), strength (0 returns the input exactly),
-alpha kept, grayscale accepted, large pictures tiled with whole-picture statistics.
+alpha kept, grayscale accepted, the brush scale (the networks paint at a working size set
+by ``style_scale``, then back to full size: ``scale.py``), large working sizes tiled with
+whole-picture statistics.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from PIL import Image
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.images import MAX_PIXELS, load_image
 from genart_desktop.core.jobs import Job
-from genart_desktop.style import colors
-from genart_desktop.style.request import PictureLike, StyleRequest
+from genart_desktop.style import colors, scale
+from genart_desktop.style.request import (REFERENCE_SIDE, STYLE_SCALE_RANGE, PictureLike,
+                                          StyleRequest)
 
 log = logging.getLogger(__name__)
 MIN_SIDE = 16  # the networks reflect-pad 4 px after downsampling by 4
@@ -169,26 +172,29 @@ class StyleEngine:
             for index, weight in request.builtin.items():
                 weights[index] += weight
             weights = weights / weights.sum()
-            out = self._run_net("multi26", original, weights, request, job, None)
+            out = self._run_net("multi26", original, weights, request, job, REFERENCE_SIDE)
             parts.append((out, builtin_weight))
         picture_weight = float(sum(weight for _, weight in pictures))
         if picture_weight > 0:
             vector = sum(self.style_vector(p, request.runtime) * (w / picture_weight)
                          for p, w in pictures)
             out = self._run_net("transformer", original, vector, request, job,
-                                request.arbitrary_size)
+                                request.arbitrary_size or REFERENCE_SIDE)
             parts.append((out, picture_weight))
         total = sum(weight for _, weight in parts)
         return sum(out * (weight / total) for out, weight in parts)
 
     def _run_net(self, name: str, original: np.ndarray, style, request: StyleRequest, job: Job,
-                 work_size: int | None) -> np.ndarray:
-        """One feed-forward network on the picture: resized to ``work_size`` if given,
-        padded to multiples of 4, tiled when large; back at the picture's size."""
+                 reference: int) -> np.ndarray:
+        """One feed-forward network on the picture: resized to the brush scale's working
+        size (``reference`` px at scale 1), padded to multiples of 4, tiled when large;
+        back at the picture's size."""
         height, width = original.shape[:2]
+        work_h, work_w = scale.work_shape(height, width, request.style_scale, reference,
+                                          MIN_SIDE)
         work = original
-        if work_size and max(height, width) > work_size:
-            work = _resize_8bit(original, longest=work_size)  # the input was 8-bit anyway
+        if (work_h, work_w) != (height, width):  # the input was 8-bit anyway
+            work = _resize_8bit(original, size=(work_w, work_h))
         x, crop = _padded_tensor(work)
         tile = request.tile
         pixels = x.shape[2] * x.shape[3]
@@ -222,20 +228,29 @@ class StyleEngine:
                                 self.device)
         array = np.clip(out[0, :, :crop[0], :crop[1]].permute(1, 2, 0).float().cpu().numpy(),
                         0.0, 1.0)
-        if array.shape[:2] != (height, width):  # enlarge as an 8-bit picture: as fast as PIL gets
-            array = _resize_8bit(array, size=(width, height))
-        return array
+        if array.shape[:2] == (height, width):
+            return array
+        if work_h > height:  # painted larger than the picture (finer strokes): reduce
+            return _resize_8bit(array, size=(width, height))
+        job.progress(0.95, f"{label}: back to {width}x{height} with the picture's detail")
+        return scale.guided_upsample(array, work, original)
 
     def _quality(self, original: np.ndarray, pictures, request: StyleRequest, job: Job
                  ) -> np.ndarray:
         from genart_desktop.style.optimize import optimize, to_uint8
 
+        started = time.monotonic()
+        init = None
+        if request.quality.init == "network":  # most of the way there in a second or so
+            init = _to_tensor(self._feed_forward(original, pictures, request, job))
+            job.partial(to_uint8(init))
+            init = init.to(self.device)
         vgg = self.module("vgg")
         content = _to_tensor(original).to(self.device)
         styles = [(_to_tensor(p).to(self.device), w) for p, w in pictures]
-        started = time.monotonic()
         out = optimize(vgg, content, styles, request.quality, job,
-                       preview=lambda x: job.partial(to_uint8(x)))
+                       preview=lambda x: job.partial(to_uint8(x)), init=init,
+                       style_scale=request.style_scale or 1.0)
         job.message = f"optimized in {time.monotonic() - started:.0f} s"
         return out[0].permute(1, 2, 0).cpu().numpy()
 
@@ -271,6 +286,10 @@ def _check_request(request: StyleRequest) -> str:
         raise UserError(f"the output size must be at least {MIN_SIDE} px")
     if request.tile is not None and 0 < request.tile < 64:
         raise UserError("tiles must be at least 64 px (or 0 for no tiling)")
+    low, high = STYLE_SCALE_RANGE
+    if request.style_scale is not None and not low <= request.style_scale <= high:
+        raise UserError(f"the brush scale must be from {low:g} to {high:g}, "
+                        f"not {request.style_scale}")
     has_builtin = sum(request.builtin.values()) > 0
     has_pictures = sum(w for _, w in request.pictures) > 0
     if request.mode == "quality":
@@ -371,13 +390,9 @@ def _padded_tensor(array: np.ndarray):
     return x, (height, width)
 
 
-def _resize_8bit(array: np.ndarray, longest: int | None = None,
-                 size: tuple[int, int] | None = None) -> np.ndarray:
-    """Resize HxWx3 float 0..1 through an 8-bit RGB picture with Lanczos."""
-    if size is None:
-        height, width = array.shape[:2]
-        scale = longest / max(height, width)
-        size = (max(MIN_SIDE, round(width * scale)), max(MIN_SIDE, round(height * scale)))
+def _resize_8bit(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize HxWx3 float 0..1 to (width, height) through an 8-bit RGB picture with
+    Lanczos (as fast as PIL gets)."""
     resized = Image.fromarray(_to_uint8(array)).resize(size, Image.LANCZOS)
     return np.asarray(resized, dtype=np.float32) / 255.0
 

@@ -65,6 +65,19 @@ def test_stylize_writes_png_with_settings(files, capsys):
     assert settings["builtin"] == {"3": 1.0} and settings["strength"] == 0.8
 
 
+def test_style_scale_is_used_and_kept_in_the_settings(files, capsys, photo):
+    larger = files / "larger.png"  # 300 px: painted at 600 px at scale 1, 256 px at 4
+    Image.fromarray(photo).resize((300, 200)).save(larger)
+    out = files / "scaled.png"
+    status, _, err = _run(capsys, larger, "-s", "7", "--style-scale", "4", "-o", out)
+    assert status == 0, err
+    assert read_png_parameters(out)["style_scale"] == 4.0
+    default = files / "default.png"
+    assert _run(capsys, larger, "-s", "7", "-o", default)[0] == 0
+    assert read_png_parameters(default)["style_scale"] == 1.0
+    assert not np.array_equal(np.asarray(Image.open(out)), np.asarray(Image.open(default)))
+
+
 def test_grayscale_alpha_and_sliver_inputs_work(files, capsys):
     for name, mode in (("gray.png", "RGB"), ("alpha.png", "RGBA"), ("sliver.png", "RGB")):
         status, _, err = _run(capsys, files / name, "-s", "2", "-o", files / f"o-{name}")
@@ -94,6 +107,11 @@ def test_folder_in_folder_out_continues_past_a_bad_picture(files, capsys):
     (["photo.jpg", "-s", "nowhere.jpg"], "not 1..26 and no such picture file"),
     (["photo.jpg", "-s", "1", "--strength", "2"], "--strength: expected a number at least 0 and at most 1"),
     (["missing.jpg", "-s", "1"], "missing.jpg: no such file"),
+    (["photo.jpg", "-s", "1", "--style-scale", "0"],
+     "--style-scale: expected a number at least 0.25 and at most 4, not 0"),
+    (["photo.jpg", "-s", "1", "--style-scale", "4.5"], "--style-scale: expected a number"),
+    (["photo.jpg", "-s", "1", "--style-scale", "nan"], "--style-scale: expected a number"),
+    (["photo.jpg", "-s", "1", "--style-scale", "big"], "--style-scale: expected a number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(files, capsys, monkeypatch, args, expected):
     monkeypatch.chdir(files)

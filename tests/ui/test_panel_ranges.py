@@ -62,3 +62,12 @@ def test_direction_numbers_and_style_weights_agree(window):
     for weight in (-1, MAX_STYLE_WEIGHT + 0.1, "nan"):
         with pytest.raises(UserError):
             parse_style(f"3:{weight}")
+
+
+def test_brush_scale_slider_is_the_clis_style_scale(window):
+    from genart_desktop.ui.panels.style import slider_to_scale
+
+    slider, check = window.panels["style"].brush_scale, cli_check("stylize", "--style-scale")
+    low, high = (slider_to_scale(end) for end in (slider.minimum(), slider.maximum()))
+    assert not refused(check, low) and not refused(check, high)
+    assert refused(check, low * 0.99) and refused(check, high * 1.01)

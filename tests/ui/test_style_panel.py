@@ -198,7 +198,8 @@ def test_quality_mode_streams_previews_and_cancels(panel, window, qtbot, photo):
     canvas = window.canvas
     small = photo[:48, :64].copy()  # the optimization is slow on a CPU: a small picture
     canvas.set_image(small, {}, "photo")
-    panel.quality_settings = QualitySettings(iterations=2000, scales=1, preview_every=1)
+    panel.quality_settings = QualitySettings(iterations=2000, scales=1, preview_every=1,
+                                             flat_change=0)  # never done before the cancel
     panel.mode.setCurrentIndex(panel.mode.findData("quality"))
     shown = []
     canvas.changed.connect(lambda: shown.append(canvas.state.parameters.get("preview")))
@@ -215,8 +216,11 @@ def test_quality_mode_streams_previews_and_cancels(panel, window, qtbot, photo):
 
 
 def test_big_picture_says_it_tiles_and_how_long(panel, window, qtbot):
+    from genart_desktop.ui.panels.style import scale_to_slider
+
     canvas = window.canvas
     canvas.set_image(np.full((2100, 2100, 3), 128, np.uint8), {}, "big")
+    panel.brush_scale.setValue(scale_to_slider(0.25))  # the finest brush: painted at 4096 px
     click(panel, "builtin:4")
     assert "tiled" in panel.info.text() and "about" in panel.info.text()
     panel.cancel()
@@ -262,3 +266,56 @@ def test_one_strength_drag_is_one_undo_step(panel, window, qtbot, photo):
     assert canvas.state.parameters["style"]["strength"] == 0.4
     canvas.undo()
     assert canvas.state.parameters["style"]["strength"] == 1.0
+
+
+def test_brush_scale_slider_matches_the_cli_and_rides_in_the_state(panel):
+    from genart_desktop.style.request import DEFAULT_STYLE_SCALE, STYLE_SCALE_RANGE
+    from genart_desktop.ui.panels.style import slider_to_scale
+
+    ends = (slider_to_scale(panel.brush_scale.minimum()),
+            slider_to_scale(panel.brush_scale.maximum()))
+    assert ends == pytest.approx(STYLE_SCALE_RANGE)  # as `genart stylize --style-scale`
+    from genart_desktop.ui.panels.style import scale_to_slider
+
+    panel.select(["builtin:3"])
+    panel.brush_scale.setValue(scale_to_slider(DEFAULT_STYLE_SCALE) + 8)  # twice as large
+    assert panel.style_scale() == pytest.approx(2 * DEFAULT_STYLE_SCALE)
+    assert panel.choice().parameters()["style"]["style_scale"] == 2.0
+    saved = panel.save_state()
+    panel.brush_scale.setValue(panel.brush_scale.minimum())
+    panel.restore_state(saved)
+    assert panel.style_scale() == pytest.approx(2.0) and panel.brush_scale_label.text() == "2.00×"
+    panel.restore_state(type(saved)(state={"style_scale": "nonsense"}))
+    assert panel.style_scale() == DEFAULT_STYLE_SCALE
+
+
+def test_brush_scale_change_rerenders_with_larger_strokes(panel, window, qtbot):
+    from skimage import data
+
+    from genart_desktop.style.scale import stroke_size
+
+    canvas = window.canvas
+    canvas.set_image(np.asarray(Image.fromarray(data.astronaut()).resize((256, 256))), {}, "p")
+    panel.brush_scale.setValue(panel.brush_scale.minimum() + 24)  # 0.25 * 2**3 = 2: 512 px
+    click(panel, "builtin:6")
+    wait_landed(qtbot, panel)
+    fine = stroke_size(canvas.image)
+    handle = panel._handle
+    panel.brush_scale.setValue(panel.brush_scale.maximum())  # 4: painted at 256 px
+    qtbot.waitUntil(lambda: panel._handle is not handle and panel._handle.done, timeout=60000)
+    assert canvas.state.parameters["style"]["style_scale"] == 4.0
+    assert stroke_size(canvas.image) > 1.5 * fine
+
+
+def test_preview_paints_at_the_results_size_when_the_budget_allows():
+    from genart_desktop.style.catalogue import all_styles
+    from genart_desktop.ui.panels.style_render import StyleChoice, preview_side
+
+    builtin = next(entry for entry in all_styles() if not entry.is_picture)
+    fast = RateBook()
+    fast.learn_preview(0.1, 0.002)  # a fast machine: the preview paints the result's strokes
+    choice = StyleChoice([(builtin, 1.0)], style_scale=2.0)
+    assert preview_side(choice, (3000, 4000, 3), fast) == (512, "builtin")
+    slow = RateBook()
+    slow.learn_preview(0.1, 1.0)
+    assert preview_side(choice, (3000, 4000, 3), slow) == (PREVIEW_SIDES[0], "builtin")

@@ -13,6 +13,7 @@ worker; the engine is created there once and kept.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Callable
@@ -34,12 +35,25 @@ from genart_desktop.style import catalogue
 from genart_desktop.ui.panels import style_render, style_thumbnails
 from genart_desktop.ui.panels.base import Panel, local_files
 from genart_desktop.style.catalogue import StyleEntry
-from genart_desktop.style.request import MAX_STYLE_WEIGHT
+from genart_desktop.style.request import (DEFAULT_STYLE_SCALE, MAX_STYLE_WEIGHT, REFERENCE_SIDE,
+                                          STYLE_SCALE_RANGE)
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 RERENDER_DELAY_MS = 120  # slider storms: render once the hand pauses
 THUMBS_PER_TURN = 6
 PROGRESS_AFTER_S = 1.5  # renders expected to take longer get the status bar's progress
+# The brush-scale slider moves in steps of 1/8 octave (a hand feels ratios, not sums),
+# over the range `genart stylize --style-scale` accepts.
+SCALE_STEPS_PER_OCTAVE = 8
+
+
+def scale_to_slider(value: float) -> int:
+    low, high = (round(math.log2(v) * SCALE_STEPS_PER_OCTAVE) for v in STYLE_SCALE_RANGE)
+    return min(max(round(math.log2(value) * SCALE_STEPS_PER_OCTAVE), low), high)
+
+
+def slider_to_scale(position: int) -> float:
+    return 2.0 ** (position / SCALE_STEPS_PER_OCTAVE)
 
 
 class StyleGallery(QListWidget):
@@ -128,8 +142,9 @@ class StylePanel(Panel):
         for key, text in style_render.MODES.items():
             self.mode.addItem(text, key)
         self.mode.setToolTip(
-            "Fast: the built-in network, and pictures at 512 px enlarged back\n"
-            "Any picture (full detail): pictures as styles at the canvas's full size\n"
+            "Fast: the built-in network, and pictures painted at half the working size\n"
+            "Any picture (full detail): pictures as styles at the brush scale's full "
+            f"working size ({REFERENCE_SIDE} px at 1×)\n"
             "Highest quality: optimization on VGG16 (paintings and your pictures; slow, "
             "streams its progress)")
         form.addRow("Mode", self.mode)
@@ -142,6 +157,18 @@ class StylePanel(Panel):
         strength_row.addWidget(self.strength, 1)
         strength_row.addWidget(self.strength_label)
         form.addRow("Strength", strength_row)
+        self.brush_scale = QSlider(Qt.Orientation.Horizontal)
+        self.brush_scale.setObjectName("style-brush-scale")
+        self.brush_scale.setRange(*(scale_to_slider(v) for v in STYLE_SCALE_RANGE))
+        self.brush_scale.setValue(scale_to_slider(DEFAULT_STYLE_SCALE))
+        self.brush_scale.setToolTip(
+            "How large the brush strokes are relative to the picture, the same at any "
+            f"resolution\n1×: as on a {REFERENCE_SIDE} px picture; 2×: twice as large")
+        self.brush_scale_label = QLabel(_scale_text(DEFAULT_STYLE_SCALE))
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(self.brush_scale, 1)
+        scale_row.addWidget(self.brush_scale_label)
+        form.addRow("Brush scale", scale_row)
         self.preserve_colours = QCheckBox("Preserve the picture's colours")
         self.preserve_colours.setObjectName("style-preserve-colours")
         form.addRow("", self.preserve_colours)
@@ -177,6 +204,8 @@ class StylePanel(Panel):
         self.mode.currentIndexChanged.connect(self._setting_changed)
         self.strength.valueChanged.connect(self._strength_moved)
         self.strength.sliderReleased.connect(self._slider_released)
+        self.brush_scale.valueChanged.connect(self._brush_scale_moved)
+        self.brush_scale.sliderReleased.connect(self._slider_released)
         self.preserve_colours.toggled.connect(self._setting_changed)
         self.window_.image_opened.connect(self._image_opened)
         self.window_.device_changed.connect(self._device_changed)
@@ -358,7 +387,8 @@ class StylePanel(Panel):
         return style_render.StyleChoice(
             [(self.entries[s], w) for s, w in self.weights.items() if s in self.entries],
             mode=self.mode.currentData(), strength=self.strength.value() / 100.0,
-            preserve_colors=self.preserve_colours.isChecked(), quality=self.quality_settings)
+            preserve_colors=self.preserve_colours.isChecked(), quality=self.quality_settings,
+            style_scale=self.style_scale())
 
     # --- applying ---------------------------------------------------------------------------
     def apply(self) -> None:
@@ -435,7 +465,8 @@ class StylePanel(Panel):
         self._pushed = canvas.state
         self.cancel_button.setEnabled(False)
         self.info.setText(f"{label} · {self._handle.job.message if self._handle else ''}")
-        if not self.strength.isSliderDown():  # a drag in progress stays one undo step
+        if not (self.strength.isSliderDown() or self.brush_scale.isSliderDown()):
+            # a drag in progress stays one undo step
             self._close_gesture()
         self.window_.session.autosave()
 
@@ -478,6 +509,13 @@ class StylePanel(Panel):
 
     def _strength_moved(self, value: int) -> None:
         self.strength_label.setText(f"{value}%")
+        self._setting_changed()
+
+    def style_scale(self) -> float:
+        return slider_to_scale(self.brush_scale.value())
+
+    def _brush_scale_moved(self, value: int) -> None:
+        self.brush_scale_label.setText(_scale_text(self.style_scale()))
         self._setting_changed()
 
     def _setting_changed(self, *args) -> None:
@@ -559,10 +597,11 @@ class StylePanel(Panel):
     def _controls(self) -> dict:
         return {"styles": [[s, w] for s, w in self.weights.items()],
                 "mode": self.mode.currentData(), "strength": self.strength.value() / 100.0,
-                "preserve_colors": self.preserve_colours.isChecked()}
+                "preserve_colors": self.preserve_colours.isChecked(),
+                "style_scale": round(self.style_scale(), 3)}
 
     def _set_controls(self, state: dict) -> None:
-        widgets = (self.mode, self.strength, self.preserve_colours)
+        widgets = (self.mode, self.strength, self.preserve_colours, self.brush_scale)
         for widget in widgets:
             widget.blockSignals(True)
         try:
@@ -571,6 +610,7 @@ class StylePanel(Panel):
             self.strength.setValue(round(float(state.get("strength", 1.0)) * 100))
             self.strength_label.setText(f"{self.strength.value()}%")
             self.preserve_colours.setChecked(bool(state.get("preserve_colors", False)))
+            self._set_brush_scale(state.get("style_scale", DEFAULT_STYLE_SCALE))
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
@@ -580,6 +620,17 @@ class StylePanel(Panel):
         missing = [str(item[0]) for item in styles if str(item[0]) not in self.entries]
         if missing:
             self.info.setText("Not in this gallery any more: " + ", ".join(missing))
+
+    def _set_brush_scale(self, value) -> None:
+        """A stored scale (a project, a PNG, the settings); unreadable: the default."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            value = DEFAULT_STYLE_SCALE
+        if not value > 0 or math.isinf(value):
+            value = DEFAULT_STYLE_SCALE
+        self.brush_scale.setValue(scale_to_slider(value))
+        self.brush_scale_label.setText(_scale_text(self.style_scale()))
 
     def save_state(self) -> PanelData:
         return PanelData(state=self._controls())
@@ -601,6 +652,7 @@ class StylePanel(Panel):
         stored.setValue("style/mode", self.mode.currentData())
         stored.setValue("style/strength", self.strength.value())
         stored.setValue("style/preserve_colors", self.preserve_colours.isChecked())
+        stored.setValue("style/style_scale", round(self.style_scale(), 3))
 
     def _restore_settings(self) -> None:
         stored = settings_module.app_settings()
@@ -613,6 +665,11 @@ class StylePanel(Panel):
         self.strength_label.setText(f"{self.strength.value()}%")
         self.preserve_colours.setChecked(str(stored.value("style/preserve_colors", "false"))
                                          .lower() == "true")
+        self._set_brush_scale(stored.value("style/style_scale", DEFAULT_STYLE_SCALE))
+
+
+def _scale_text(value: float) -> str:
+    return f"{value:.2f}×"
 
 
 def stall_scenario(window, seconds: float) -> Callable[[], bool]:

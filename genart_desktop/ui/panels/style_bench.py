@@ -2,8 +2,11 @@
 
 The real window (offscreen), a 1024x1024 picture on the canvas, real clicks on gallery
 items. ``style_click_to_preview``: from the click to the reduced-size preview shown on
-the canvas (target 300 ms); ``style_click_to_result``: to the full-size result. Measured
-after the networks are loaded (their first load is reported apart as ``cold``).
+the canvas (target 300 ms); ``style_click_to_result``: to the full-size result;
+``style_scale_change_to_preview`` / ``_to_result``: from a move of the Brush scale slider
+(its value set, as a drag does; the re-render waits RERENDER_DELAY_MS for the hand to
+pause, and that wait is counted) to the preview and to the result. Measured after the
+networks are loaded (their first load is reported apart as ``cold``).
 """
 
 from __future__ import annotations
@@ -93,6 +96,25 @@ def main(argv: list[str]) -> int:
         emit("style_click_to_result", round(statistics.median(results), 1), "ms",
              style_kind=kind, p90=round(percentile(results, 0.9), 1),
              cold=round(first_result * 1000, 1), clicks=len(results), **info)
+    from genart_desktop.ui.panels.style import RERENDER_DELAY_MS, scale_to_slider
+
+    panel.brush_scale.blockSignals(True)  # start from scale 1 whatever the settings hold
+    panel.brush_scale.setValue(scale_to_slider(1.0))
+    panel.brush_scale.blockSignals(False)
+    click("builtin:6")
+    previews, results = [], []
+    for value in [1.5, 1.0, 2.0, 0.75, 3.0, 1.25, 1.0, 2.5][:max(args.clicks, 2)]:
+        marks.clear()
+        moved = time.perf_counter()
+        panel.brush_scale.setValue(scale_to_slider(value))
+        wait(lambda: "result" in marks)
+        previews.append((marks["preview"] - moved) * 1000)
+        results.append((marks["result"] - moved) * 1000)
+    emit("style_scale_change_to_preview", round(statistics.median(previews), 1), "ms",
+         target=300.0, p90=round(percentile(previews, 0.9), 1), moves=len(previews),
+         includes_debounce_ms=RERENDER_DELAY_MS, **info)
+    emit("style_scale_change_to_result", round(statistics.median(results), 1), "ms",
+         p90=round(percentile(results, 0.9), 1), moves=len(results), **info)
     emit("style_panel_warm_up", round(cold_load, 2), "s", what="torch import, engine load, 26 thumbnails "
          "(cached after the first run), the paintings' style vectors", **info)
     window.session.mark_clean()

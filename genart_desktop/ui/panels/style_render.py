@@ -6,6 +6,11 @@
 back to the picture's size so the canvas does not jump) and, in the highest-quality
 mode, the optimization's improving pictures; the return value is the full-size result.
 ``plan`` says beforehand whether the picture will be tiled and how long it should take.
+
+The brush scale fixes the size the networks paint at (``style/scale.py``), whatever the
+canvas's size; the preview paints at that same size when its time budget allows, so it
+shows the strokes the result will have (on a slow machine or at a fine brush it paints
+smaller, and its strokes come out coarser than the result's).
 """
 
 from __future__ import annotations
@@ -17,16 +22,23 @@ import numpy as np
 from PIL import Image
 
 from genart_desktop.core.jobs import Job, format_duration
+from genart_desktop.style import scale
 from genart_desktop.style.catalogue import StyleEntry
+from genart_desktop.style.request import DEFAULT_STYLE_SCALE, REFERENCE_SIDE
 
 PREVIEW_SIDE = 320  # the instant preview's longest side on an idle machine
-PREVIEW_SIDES = (160, 384)  # the range it adapts within (see RateBook.preview_side)
+# The range it adapts within (see RateBook.preview_side); up to the reference working
+# size, so that a fast machine previews the result's very strokes.
+PREVIEW_SIDES = (160, REFERENCE_SIDE)
 PREVIEW_BUDGET_S = 0.12  # computing the preview should take about this long
 FAST_PICTURE_SIDE = 512  # "fast" runs the any-picture network at this size, then enlarges
 QUALITY_SIDE = 384  # the optimization's output cap on a CPU in the panel (slow otherwise)
 MODES = {"fast": "Fast", "picture": "Any picture (full detail)", "quality": "Highest quality"}
-# Seconds per megapixel on a 2-core CPU (measured; replaced by what this machine does).
+# Seconds per megapixel on a 2-core CPU (measured; replaced by what this machine does):
+# the networks per working megapixel, the optimization per megapixel at 100 full-size
+# evaluations.
 DEFAULT_RATES = {"fast": 0.45, "picture": 1.3, "tiled": 6.0, "quality": 1500.0}
+UPSAMPLE_S_PER_MP = 0.25  # back from the working size to the canvas's (scale.guided_upsample)
 
 
 @dataclass
@@ -38,6 +50,7 @@ class StyleChoice:
     strength: float = 1.0
     preserve_colors: bool = False
     quality: object | None = None  # QualitySettings for the highest-quality mode
+    style_scale: float = DEFAULT_STYLE_SCALE  # the brush scale (StyleRequest.style_scale)
 
     def effective_mode(self) -> str:
         """Built-in styles exist only as a fast network: a mix with one is never optimized."""
@@ -50,7 +63,7 @@ class StyleChoice:
         return {"style": {
             "styles": [[entry.id, entry.name, round(weight, 3)] for entry, weight in self.styles],
             "mode": self.effective_mode(), "strength": round(self.strength, 3),
-            "preserve_colors": self.preserve_colors}}
+            "preserve_colors": self.preserve_colors, "style_scale": round(self.style_scale, 3)}}
 
     def label(self) -> str:
         names = " + ".join(entry.name for entry, _ in self.styles[:3])
@@ -101,6 +114,26 @@ class RateBook:
         return min(max(side, PREVIEW_SIDES[0]), PREVIEW_SIDES[1])
 
 
+def working_shapes(choice: StyleChoice, shape: tuple[int, ...]) -> dict[str, tuple[int, int]]:
+    """(height, width) each network of the choice paints at in the full render:
+    "builtin" and/or "picture" (the engine's rule, ``scale.work_shape``)."""
+    height, width = quality_shape(shape) if choice.effective_mode() == "quality" else shape[:2]
+    shapes = {}
+    if any(not entry.is_picture for entry, _ in choice.styles):
+        shapes["builtin"] = scale.work_shape(height, width, choice.style_scale)
+    if any(entry.is_picture for entry, _ in choice.styles):
+        reference = FAST_PICTURE_SIDE if choice.effective_mode() == "fast" else REFERENCE_SIDE
+        shapes["picture"] = scale.work_shape(height, width, choice.style_scale, reference)
+    return shapes
+
+
+def quality_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The optimization's size for a picture of ``shape`` (capped at QUALITY_SIDE)."""
+    height, width = shape[:2]
+    factor = min(1.0, QUALITY_SIDE / max(height, width))
+    return max(1, round(height * factor)), max(1, round(width * factor))
+
+
 def plan(choice: StyleChoice, shape: tuple[int, ...], rates: RateBook) -> Plan:
     from genart_desktop.style.stylize import AUTO_TILE, AUTO_TILE_PIXELS
 
@@ -110,28 +143,21 @@ def plan(choice: StyleChoice, shape: tuple[int, ...], rates: RateBook) -> Plan:
     if mode != choice.mode:
         notes.append("built-in styles have no picture to optimize: any-picture network used")
     if mode == "quality":
-        side = min(QUALITY_SIDE, max(height, width))
-        megapixels = side * side * min(height, width) / max(height, width) / 1e6
-        iterations = getattr(choice.quality, "iterations", 100) / 100
-        seconds = rates.rates["quality"] * megapixels * iterations
+        side_h, side_w = quality_shape(shape)
+        megapixels = side_h * side_w / 1e6
+        evaluations = _quality_settings(choice).full_size_evaluations() / 100
+        seconds = rates.rates["quality"] * megapixels * evaluations
         if max(height, width) > QUALITY_SIDE:
             notes.append(f"optimized at {QUALITY_SIDE} px, then enlarged")
         return Plan(width, height, False, 0, seconds, notes)
-    tiled = height * width > AUTO_TILE_PIXELS
-    has_builtin = any(not entry.is_picture for entry, _ in choice.styles)
-    has_picture = any(entry.is_picture for entry, _ in choice.styles)
-    megapixels = height * width / 1e6
-    seconds = 0.0
-    if has_builtin:
-        seconds += megapixels * rates.rates["tiled" if tiled else "fast"]
-    if has_picture:
-        picture_mp = megapixels
-        if mode == "fast":
-            scale = min(1.0, FAST_PICTURE_SIDE / max(height, width))
-            picture_mp = megapixels * scale * scale
-        picture_tiled = picture_mp * 1e6 > AUTO_TILE_PIXELS
-        seconds += picture_mp * rates.rates["tiled" if picture_tiled else "picture"]
-        tiled = tiled if has_builtin else picture_tiled
+    tiled, seconds = False, 0.0
+    for network, (work_h, work_w) in working_shapes(choice, shape).items():
+        network_tiled = work_h * work_w > AUTO_TILE_PIXELS
+        kind = "tiled" if network_tiled else ("fast" if network == "builtin" else "picture")
+        seconds += work_h * work_w / 1e6 * rates.rates[kind]
+        if work_h < height:
+            seconds += height * width / 1e6 * UPSAMPLE_S_PER_MP
+        tiled = tiled or network_tiled
     return Plan(width, height, tiled, AUTO_TILE, seconds, notes)
 
 
@@ -148,22 +174,24 @@ def request_for(choice: StyleChoice, preview: bool = False):
         else:
             builtin[entry.index] = builtin.get(entry.index, 0.0) + float(weight)
     mode = choice.effective_mode()
+    # A preview's picture is already reduced to the size it is painted at (see preview).
     request = StyleRequest(builtin=builtin, pictures=pictures, strength=choice.strength,
-                           preserve_colors=choice.preserve_colors)
+                           preserve_colors=choice.preserve_colors,
+                           style_scale=None if preview else choice.style_scale)
     if mode == "quality" and not preview:
         request.mode = "quality"
         request.max_size = QUALITY_SIDE
-        request.quality = choice.quality or default_quality()
+        request.quality = _quality_settings(choice)
     elif mode == "fast" and not preview:
         request.arbitrary_size = FAST_PICTURE_SIDE
     return request
 
 
-def default_quality():
-    """The panel's optimization: fewer steps than the CLI's default (a CPU is slow)."""
+def _quality_settings(choice: StyleChoice):
+    """The choice's optimization settings; by default the engine's (the quick schedule)."""
     from genart_desktop.style.request import QualitySettings
 
-    return QualitySettings(iterations=100, scales=2, preview_every=5)
+    return choice.quality or QualitySettings()
 
 
 class _StageJob(Job):
@@ -199,20 +227,31 @@ def fit_to(picture: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(picture).resize(size, Image.BICUBIC))
 
 
-def shrink(picture: np.ndarray, side: int) -> np.ndarray:
+def resize_longest(picture: np.ndarray, side: int) -> np.ndarray:
+    """``picture`` with its longest side at ``side`` px (the short side at least 16)."""
     height, width = picture.shape[:2]
-    scale = side / max(height, width)
-    if scale >= 1:
+    factor = side / max(height, width)
+    if factor == 1:
         return picture
-    size = (max(16, round(width * scale)), max(16, round(height * scale)))
+    size = (max(16, round(width * factor)), max(16, round(height * factor)))
     return np.asarray(Image.fromarray(picture).resize(size, Image.BILINEAR))
+
+
+def preview_side(choice: StyleChoice, shape: tuple[int, ...],
+                 rates: RateBook | None = None) -> tuple[int, str]:
+    """(longest side, network) of the preview: the size the full render's main network
+    paints at (so the strokes are the result's), unless that is over the time budget."""
+    shapes = working_shapes(choice, shape)
+    network = "builtin" if "builtin" in shapes else "picture"
+    budget = rates.preview_side(network) if rates else PREVIEW_SIDE
+    return min(budget, max(shapes[network])), network
 
 
 def preview(engine, picture: np.ndarray, choice: StyleChoice, job: Job,
             rates: RateBook | None = None) -> np.ndarray:
     """The picture stylized at a reduced size, enlarged back to the picture's size."""
-    network = "picture" if any(entry.is_picture for entry, _ in choice.styles) else "builtin"
-    small = shrink(picture, rates.preview_side(network) if rates else PREVIEW_SIDE)
+    side, network = preview_side(choice, picture.shape, rates)
+    small = resize_longest(picture, side)
     started = time.perf_counter()
     out = engine.stylize(small, request_for(choice, preview=True), _StageJob(job, 0, 0, (0, 0)))
     if rates is not None:
@@ -227,18 +266,30 @@ def render(engine, picture: np.ndarray, choice: StyleChoice, job: Job,
     size = (picture.shape[1], picture.shape[0])
     job.progress(0.0, "preview")
     job.partial(("preview", preview(engine, picture, choice, job, rates)))
-    mode = choice.effective_mode()
     started = time.perf_counter()
     stage = _StageJob(job, 0.05, 1.0, size)
     result = engine.stylize(picture, request_for(choice), stage)
     seconds = time.perf_counter() - started
     if rates is not None:
-        kind = mode if mode == "quality" else (
-            "tiled" if plan(choice, picture.shape, rates).tiled else mode)
-        megapixels = size[0] * size[1] / 1e6
-        if mode == "quality":  # the rate is per megapixel at 100 iterations
-            megapixels = (min(QUALITY_SIDE, max(size)) ** 2 * min(size) / max(size) / 1e6
-                          * getattr(choice.quality, "iterations", 100) / 100)
-        rates.learn(kind, megapixels, seconds)
+        _learn(rates, choice, picture.shape, seconds)
     job.progress(1.0, f"done in {format_duration(seconds)}")
     return fit_to(result, size)
+
+
+def _learn(rates: RateBook, choice: StyleChoice, shape: tuple[int, ...], seconds: float) -> None:
+    """What this render says about this machine's speed (see DEFAULT_RATES)."""
+    mode = choice.effective_mode()
+    if mode == "quality":  # per megapixel at 100 full-size evaluations
+        height, width = quality_shape(shape)
+        evaluations = _quality_settings(choice).full_size_evaluations() / 100
+        rates.learn("quality", height * width / 1e6 * evaluations, seconds)
+        return
+    shapes = working_shapes(choice, shape)
+    if len(shapes) != 1:
+        return  # two networks in one time: nothing to learn about either alone
+    network, (work_h, work_w) = next(iter(shapes.items()))
+    if work_h < shape[0]:
+        seconds -= shape[0] * shape[1] / 1e6 * UPSAMPLE_S_PER_MP
+    tiled = plan(choice, shape, rates).tiled
+    kind = "tiled" if tiled else ("fast" if network == "builtin" else "picture")
+    rates.learn(kind, work_h * work_w / 1e6, max(seconds, 0.0))

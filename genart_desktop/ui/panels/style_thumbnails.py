@@ -61,7 +61,8 @@ def builtin_thumbnails(engine, job: Job) -> dict[str, np.ndarray]:
             reference = Image.open(paths.resources_dir() / "samples" / REFERENCE).convert("RGB")
             reference.thumbnail((RENDER_SIDE, RENDER_SIDE), Image.LANCZOS)
             photo = np.asarray(reference)
-        out = engine.stylize(photo, StyleRequest(builtin={index: 1.0}))
+        # at the photo's own size: the gallery shows every style on one fixed render
+        out = engine.stylize(photo, StyleRequest(builtin={index: 1.0}, style_scale=None))
         thumb = square(out)
         tmp = path.with_name(f".{path.name}.tmp")
         Image.fromarray(thumb).save(tmp, format="PNG")
