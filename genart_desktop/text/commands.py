@@ -53,12 +53,23 @@ def register(subparsers) -> None:
     train.add_argument("--base", help="fine-tune this model: tang, english or NAME")
     train.add_argument("--minutes", type=float_range(0, low_open=True), default=10.0)
     train.add_argument("-o", "--output", required=True, help="model NAME (or a path stem)")
-    train.add_argument("--layers", type=int, default=4)
-    train.add_argument("--width", type=int, default=192)
-    train.add_argument("--context", type=int, default=128)
-    train.add_argument("--batch", type=int, default=16)
-    train.add_argument("--lr", type=float, default=2e-3)
-    train.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
+    train.add_argument("--layers", type=int_range(1, 64), default=4)
+    train.add_argument("--width", type=int_range(8, 4096), default=192)
+    train.add_argument("--heads", type=int_range(1, 64), default=6,
+                       help="attention heads (the width must divide by them)")
+    train.add_argument("--context", type=int_range(8, 4096), default=128)
+    train.add_argument("--batch", type=int_range(1, 4096), default=16)
+    train.add_argument("--lr", type=float_range(1e-6, 1.0), default=2e-3)
+    train.add_argument("--min-count", type=int_range(1), default=3,
+                       help="shipped corpora: rarer characters are read as unknown")
+    train.add_argument("--threads", type=int_range(1, 256), default=None, help="CPU threads for torch")
+    train.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                       help="bf16: autocast on the CPU, faster where it has AMX")
+    train.add_argument("--lr-half-life", type=int_range(1), default=None, metavar="STEPS",
+                       help="train in sittings: the learning rate halves every STEPS steps, "
+                            "--minutes is this sitting, and the state is kept for the next")
+    train.add_argument("--state", metavar="FOLDER",
+                       help="keep the resumable state here (default: next to the output)")
     train.add_argument("--max-steps", type=int, default=None, help=argparse.SUPPRESS)
     train.add_argument("--checkpoint-every", type=float, default=120.0,
                        help="seconds between resumable checkpoints")
@@ -109,9 +120,13 @@ def command_train(args) -> int:
         raise UserError("give either FILE/FOLDER or --corpus, not both")
     params = TrainParams(
         output=args.output, source=args.source, corpus=args.corpus, base=args.base,
-        minutes=args.minutes, layers=args.layers, width=args.width, context=args.context,
-        batch=args.batch, lr=args.lr, threads=args.threads, max_steps=args.max_steps,
-        checkpoint_every_s=args.checkpoint_every)
+        minutes=args.minutes, layers=args.layers, width=args.width, heads=args.heads,
+        context=args.context, batch=args.batch, lr=args.lr, min_count=args.min_count,
+        threads=args.threads, max_steps=args.max_steps, checkpoint_every_s=args.checkpoint_every,
+        precision=args.precision, lr_half_life=args.lr_half_life, state_dir=args.state)
+    if args.width % args.heads:
+        from genart_desktop.core.errors import UserError
+        raise UserError(f"--width {args.width} does not divide into {args.heads} heads")
     job = console_job("train-text ")
     job._on_partial = lambda text: print(f"\nsample: {text!r}", file=sys.stderr)
     card = train(params, job)

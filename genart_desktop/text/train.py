@@ -4,12 +4,20 @@ One loop for every case: the shipped corpora (``--corpus tang|english``) and the
 files, from scratch or from a base model whose vocabulary is extended with the new
 characters. The learning rate follows the wall-clock budget (warm-up, then cosine), so
 "--minutes 40" means forty minutes whatever the machine. Every ``checkpoint_every_s`` the
-weights, the optimizer moments and the step count are saved next to the output
-(``.NAME.resume/``); running the same command again resumes from there.
+weights, the optimizer moments, the step count, the batch generator and the held-out
+curve are saved next to the output (``.NAME.resume/``); running the same command again
+resumes from there.
+
+The shipped models train in several sittings instead (``--lr-half-life``, ``--state``):
+the learning rate follows the step count, ``--minutes`` is one sitting, and the state
+(a few tens of MB, see ``core/training_state.py``) is kept in a folder that is committed,
+so the next sitting, on any machine, goes on where this one stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 import platform
@@ -28,6 +36,7 @@ from genart_desktop.core.checkpoints import (find_model, load_checkpoint, save_c
                                              write_json_atomic)
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.jobs import Job
+from genart_desktop.core.training_state import load_training_state, save_training_state
 from genart_desktop.text import corpora
 from genart_desktop.text.model import CharTransformer, ModelConfig
 from genart_desktop.text.vocab import BOS, EOS, UNK, Vocab
@@ -56,6 +65,13 @@ class TrainParams:
     checkpoint_every_s: float = 120.0
     sample_every_s: float = 60.0
     max_steps: int | None = None      # for tests: stop after this many steps
+    precision: str = "fp32"           # or "bf16": autocast on the CPU (AMX), about 1.5x here
+    # Long runs in several sittings: a step-based learning rate (warm-up, then halving every
+    # ``lr_half_life`` steps down to a tenth), ``minutes`` is one sitting, and the resumable
+    # state lives in ``state_dir`` (committed, say) and is kept when the sitting ends.
+    lr_half_life: int | None = None
+    state_dir: str | None = None
+    curve_every_s: float = 300.0      # held-out bits/char on a sample, into the card's curve
     command: str = field(default_factory=lambda: " ".join(shlex.quote(a) for a in sys.argv))
 
 
@@ -79,8 +95,11 @@ class TokenStream:
     def __init__(self, documents: list[str], vocab: Vocab, bos_at_lines: bool) -> None:
         pieces: list[np.ndarray] = []
         for doc in documents:
-            pieces.append(np.array([BOS] + vocab.encode(doc) + [EOS], dtype=np.int64))
-        self.ids = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+            pieces.extend((np.array([BOS], dtype=np.int32), vocab.encode_array(doc),
+                           np.array([EOS], dtype=np.int32)))
+        self.ids = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+        if len(vocab) < 2 ** 15:  # a 100 M character corpus: 200 MB, not 800
+            self.ids = self.ids.astype(np.int16)
         newline = vocab.id("\n")
         self.starts = np.flatnonzero(self.ids == BOS)
         if bos_at_lines and newline != UNK:
@@ -90,22 +109,33 @@ class TokenStream:
         return len(self.ids)
 
     def batch(self, rng: np.random.Generator, size: int, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Half the windows (the even rows) start at a document or line start, read as
+        BOS; the others anywhere."""
         limit = len(self.ids) - context - 1
         if limit <= 0:
             raise UserError("too little text to train on (shorter than one context window)")
-        anchored = self.starts[self.starts < limit]
-        rows = []
+        anchored = self.starts[: np.searchsorted(self.starts, limit)]
+        starts = np.empty(size, dtype=np.int64)
         for index in range(size):
             if index % 2 == 0 and len(anchored):
-                start = int(rng.choice(anchored))
-                window = self.ids[start: start + context + 1].copy()
-                window[0] = BOS
+                starts[index] = anchored[int(rng.integers(0, len(anchored)))]
             else:
-                start = int(rng.integers(0, limit))
-                window = self.ids[start: start + context + 1]
-            rows.append(window)
-        block = torch.from_numpy(np.stack(rows))
+                starts[index] = int(rng.integers(0, limit))
+        block = self.ids[starts[:, None] + np.arange(context + 1)].astype(np.int64)
+        if len(anchored):
+            block[0::2, 0] = BOS
+        block = torch.from_numpy(block)
         return block[:, :-1], block[:, 1:]
+
+    def sample(self, chars_per_document: int, limit: int = 100_000) -> "TokenStream":
+        """The first ``chars_per_document`` ids of each document, at most ``limit`` in
+        all: a held-out figure quick enough to measure every few minutes."""
+        copy = TokenStream.__new__(TokenStream)
+        bounds = list(np.flatnonzero(self.ids == BOS)) + [len(self.ids)]
+        copy.ids = np.concatenate([self.ids[a: min(b, a + chars_per_document)]
+                                   for a, b in zip(bounds, bounds[1:])] or [self.ids[:0]])[:limit]
+        copy.starts = np.flatnonzero(copy.ids == BOS)
+        return copy
 
 
 @torch.no_grad()
@@ -187,16 +217,16 @@ def train(params: TrainParams, job: Job) -> Path:
         torch.set_num_threads(params.threads)
     stem = output_stem(params.output)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    resume_dir = stem.parent / f".{stem.name}.resume"
+    resume_dir = Path(params.state_dir) if params.state_dir else stem.parent / f".{stem.name}.resume"
     corpus = load_corpus(params)
     job.progress(0.0, f"{corpus.train_chars:,} training characters")
 
     base_card = None
-    if resume_dir.joinpath("state.json").exists():
-        model, vocab, state_card = _load_resume(resume_dir)
+    state_card = _read_state_card(resume_dir)
+    if state_card is not None:
+        model = CharTransformer(ModelConfig.from_card(state_card["architecture"]))
+        vocab = Vocab.from_card(state_card["vocab"])
         base_card = state_card.get("base_card")
-        resumed = state_card["progress"]
-        job.progress(0.0, f"resuming at step {resumed['step']}")
     elif params.base:
         model, vocab, base_card = load_lm(params.base)
         if base_card.get("script"):  # a simplified text fine-tunes a traditional model as such
@@ -206,7 +236,6 @@ def train(params: TrainParams, job: Job) -> Path:
             corpus.held_out = [convert_script(d, base_card["script"]) for d in corpus.held_out]
         vocab = vocab.extended(corpus.train)
         model.resize_vocab(len(vocab))
-        resumed = None
     else:
         min_count = params.min_count if params.corpus else 1
         vocab = Vocab.build(corpus.train, min_count=min_count)
@@ -214,12 +243,12 @@ def train(params: TrainParams, job: Job) -> Path:
                              params.heads, params.dropout)
         torch.manual_seed(params.seed)
         model = CharTransformer(config)
-        resumed = None
     model.train()
     config = model.config
     bos_at_lines = params.corpus == "english"
     train_stream = TokenStream(corpus.train, vocab, bos_at_lines)
     held_stream = TokenStream(corpus.held_out, vocab, bos_at_lines)
+    curve_stream = held_stream.sample(25_000)
     if len(train_stream) <= config.context + 1:  # short user texts: shrink the window
         raise UserError(f"{params.source}: too little text ({corpus.train_chars} characters) "
                         f"for a {config.context}-character context; give at least "
@@ -227,49 +256,94 @@ def train(params: TrainParams, job: Job) -> Path:
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, betas=(0.9, 0.98),
                                   weight_decay=0.05)
-    step, elapsed_before = 0, 0.0
+    step, elapsed_before, curve, tokens_seen = 0, 0.0, [], 0
     rng = np.random.default_rng(params.seed)
-    if resumed is not None:
-        _restore_optimizer(optimizer, model, resume_dir)
-        step, elapsed_before = resumed["step"], resumed["elapsed_s"]
-        rng = np.random.default_rng(params.seed + step)
+    if state_card is not None:
+        step, elapsed_before, curve, _ = load_training_state(
+            resume_dir / "state.safetensors", model, optimizer, {"batches": rng})
+        tokens_seen = state_card["progress"].get("tokens_seen", step * params.batch * config.context)
+        job.progress(0.0, f"resuming at step {step}")
+    sittings = (state_card or {}).get("sittings", []) + [{"started_at_step": step}]
     budget = params.minutes * 60.0
+    # One budget for a run (cosine over it; a resumed run continues it), or one per sitting.
+    sitting_mode = params.lr_half_life is not None
     started = time.monotonic()
-    last_checkpoint = last_sample = started
+    last_checkpoint = last_sample = last_curve = started
     warmup = 100 if params.base is None else 20
     losses: list[float] = []
+    autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if params.precision == "bf16"
+                else contextlib.nullcontext())
+
+    def learning_rate(elapsed: float) -> float:
+        ramp = min(1.0, (step + 1) / warmup)
+        if sitting_mode:
+            return params.lr * ramp * max(0.1, 0.5 ** (step / params.lr_half_life))
+        fraction = min(elapsed / budget, 1.0)
+        return params.lr * ramp * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * fraction)))
+
+    def checkpoint(now: float) -> None:
+        state = {"name": resume_dir.name, "kind": "text-lm-resume",
+                 "architecture": config.to_card(), "vocab": vocab.to_card(),
+                 "base_card": base_card, "sittings": sittings,
+                 "progress": {"step": step, "elapsed_s": round(elapsed_before + now - started, 1),
+                              "tokens_seen": tokens_seen}}
+        save_training_state(resume_dir / "state.safetensors", model, optimizer, step,
+                            elapsed_before + now - started, {"batches": rng}, curve)
+        # The card last: its new inode tells a watcher the checkpoint is complete.
+        write_json_atomic(resume_dir / "state.json", state)
+
+    def measure_curve(now: float) -> None:
+        recent = losses[-100:]
+        curve.append({"step": step, "tokens": tokens_seen,
+                      "elapsed_s": round(elapsed_before + now - started),
+                      "train_bpc": round(sum(recent) / max(len(recent), 1), 4),
+                      "held_out_sample_bpc": round(evaluate_bpc(model, curve_stream, job=job), 4)})
+        job.progress(min((now - started) / budget, 1.0),
+                     f"step {step}: held-out sample {curve[-1]['held_out_sample_bpc']:.3f} bits/char")
+
     while True:
-        elapsed = elapsed_before + time.monotonic() - started
-        if elapsed >= budget or (params.max_steps is not None and step >= params.max_steps):
+        now = time.monotonic()
+        spent = now - started if sitting_mode else elapsed_before + now - started
+        if spent >= budget or (params.max_steps is not None and step >= params.max_steps):
             break
         job.check()
-        fraction = min(elapsed / budget, 1.0)
-        lr = params.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * fraction)))
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = learning_rate(spent)
         inputs, targets = train_stream.batch(rng, params.batch, config.context)
-        logits = model(inputs)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        with autocast:
+            logits = model(inputs)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         step += 1
+        tokens_seen += inputs.numel()
         losses.append(loss.item() / math.log(2))
         now = time.monotonic()
         if step % 10 == 0:
             recent = sum(losses[-50:]) / len(losses[-50:])
-            job.progress(fraction, f"step {step}, training {recent:.3f} bits/char")
+            job.progress(min(spent / budget, 1.0), f"step {step}, training {recent:.3f} bits/char")
         if now - last_sample >= params.sample_every_s:
             last_sample = now
             job.partial(sample_text(model, vocab, 80, seed=step))
+        if now - last_curve >= params.curve_every_s:
+            last_curve = now
+            measure_curve(now)
         if now - last_checkpoint >= params.checkpoint_every_s:
             last_checkpoint = now
-            _save_resume(resume_dir, model, vocab, optimizer, step,
-                         elapsed_before + now - started, base_card)
-    wall = elapsed_before + time.monotonic() - started
+            checkpoint(now)
+    now = time.monotonic()
+    wall = elapsed_before + now - started
+    sittings[-1].update({"steps": step - sittings[-1]["started_at_step"],
+                         "seconds": round(now - started, 1)})
     job.progress(0.99, "measuring held-out bits per character")
     bpc = evaluate_bpc(model, held_stream, job=job)
+    if sitting_mode:
+        if not curve or curve[-1]["step"] != step:
+            measure_curve(now)
+        checkpoint(now)  # kept: the next sitting resumes from it
+    sitting_seconds = now - started
     card = {
         "name": stem.name,
         "kind": KIND,
@@ -288,10 +362,16 @@ def train(params: TrainParams, job: Job) -> Path:
             "params": {k: v for k, v in asdict(params).items() if k != "command"},
             "base": base_card.get("name") if base_card else None,
             "wall_time_s": round(wall, 1), "steps": step,
-            "tokens_seen": step * params.batch * config.context,
+            "tokens_seen": tokens_seen,
+            "tokens_per_s_this_sitting": round(
+                (step - sittings[-1]["started_at_step"]) * params.batch * config.context
+                / max(sitting_seconds, 1e-9)),
+            "sittings": sittings,
             "hardware": f"{platform.machine()} CPU, {torch.get_num_threads()} thread(s), "
-                        f"{os.cpu_count()} cores (shared with other jobs)",
+                        f"{os.cpu_count()} cores",
+            "precision": params.precision,
             "final_training_bpc": round(sum(losses[-50:]) / max(len(losses[-50:]), 1), 4),
+            "curve": curve,
         },
         "metrics": {"held_out_bpc": round(bpc, 4),
                     "held_out_note": "bits per character over held-out text (newlines count, "
@@ -304,7 +384,8 @@ def train(params: TrainParams, job: Job) -> Path:
         card["words"] = " ".join(sorted(words))
     model.eval()
     card_path = save_checkpoint(stem, dict(model.state_dict()), card)
-    _remove_resume(resume_dir)
+    if not sitting_mode:
+        _remove_resume(resume_dir)
     job.progress(1.0, f"done: held-out {bpc:.3f} bits/char, saved {card_path}")
     return card_path
 
@@ -328,43 +409,12 @@ def _credit(corpus: corpora.Corpus, base_card: dict | None) -> str:
 
 # --- resumable state -------------------------------------------------------------------
 
-def _save_resume(folder: Path, model, vocab, optimizer, step, elapsed, base_card) -> None:
-    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
-    names = dict(model.named_parameters())
-    for name, parameter in names.items():
-        state = optimizer.state.get(parameter)
-        if state:
-            tensors[f"adam_m.{name}"] = state["exp_avg"]
-            tensors[f"adam_v.{name}"] = state["exp_avg_sq"]
-    card = {"name": folder.name, "kind": "text-lm-resume", "architecture": model.config.to_card(),
-            "vocab": vocab.to_card(), "base_card": base_card,
-            "progress": {"step": step, "elapsed_s": elapsed}}
-    folder.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(folder / "state", tensors, card)
-
-
-def _load_resume(folder: Path):
-    from genart_desktop.core.checkpoints import ModelInfo
-
-    info = ModelInfo(folder.name, folder / "state.safetensors", folder / "state.json",
-                     __import__("json").loads((folder / "state.json").read_text("utf-8")), False)
-    tensors, card = load_checkpoint(info)
-    model = CharTransformer(ModelConfig.from_card(card["architecture"]))
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    model._resume_tensors = tensors  # read by _restore_optimizer
-    return model, Vocab.from_card(card["vocab"]), card
-
-
-def _restore_optimizer(optimizer, model, folder: Path) -> None:
-    tensors = getattr(model, "_resume_tensors", {})
-    step = torch.tensor(float(__import__("json").loads(
-        (folder / "state.json").read_text("utf-8"))["progress"]["step"]))
-    for name, parameter in model.named_parameters():
-        if f"adam_m.{name}" in tensors:
-            optimizer.state[parameter] = {"step": step.clone(),
-                                          "exp_avg": tensors[f"adam_m.{name}"].clone(),
-                                          "exp_avg_sq": tensors[f"adam_v.{name}"].clone()}
-    del model._resume_tensors
+def _read_state_card(folder: Path) -> dict | None:
+    """The resumable state's card (architecture, vocabulary, progress), or None."""
+    card, weights = folder / "state.json", folder / "state.safetensors"
+    if not (card.exists() and weights.exists()):
+        return None
+    return json.loads(card.read_text("utf-8"))
 
 
 def _remove_resume(folder: Path) -> None:
@@ -396,8 +446,6 @@ def sample_text(model: CharTransformer, vocab: Vocab, length: int, seed: int = 0
 
 def write_card_metrics(card_path: Path, extra: dict) -> None:
     """Add measured figures (the baseline) to a card without touching the weights."""
-    import json
-
     card = json.loads(card_path.read_text("utf-8"))
     card.setdefault("metrics", {}).update(extra)
     write_json_atomic(card_path, card)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
+import numpy as np
+
 UNK, BOS, EOS = 0, 1, 2
 SPECIALS = ("<unk>", "<bos>", "<eos>")
 
@@ -41,6 +43,18 @@ class Vocab:
     def encode(self, text: str) -> list[int]:
         get = self.index.get
         return [get(c, UNK) for c in text]
+
+    def encode_array(self, text: str) -> np.ndarray:
+        """``encode`` for long texts (a training corpus of 100 M characters): a table
+        lookup over the code points instead of a Python list of ints."""
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        if not hasattr(self, "_table"):
+            top = max((ord(c) for c in self.chars), default=0) + 1
+            self._table = np.full(top, UNK, dtype=np.int32)
+            for char, token in self.index.items():
+                self._table[ord(char)] = token
+        inside = points < len(self._table)
+        return np.where(inside, self._table[np.where(inside, points, 0)], UNK).astype(np.int32)
 
     def char(self, token: int) -> str:
         if token < len(SPECIALS):

@@ -19,3 +19,11 @@ def test_cached_steps_match_the_full_forward():
     for position, logits in enumerate(steps):
         assert torch.allclose(logits, full[position], atol=1e-5)
     assert torch.allclose(after, full[5], atol=1e-5)
+
+
+def test_encode_array_reads_a_text_as_encode_does():
+    from genart_desktop.text.vocab import Vocab
+
+    vocab = Vocab("ab\n春")
+    text = "ab\nc春😀a"
+    assert vocab.encode_array(text).tolist() == vocab.encode(text)

@@ -97,3 +97,27 @@ def test_cli_write_with_a_trained_model(tmp_path, capsys):
     out = capsys.readouterr().out.strip()
     assert status == 0
     assert chinese.check_poem(out, chinese.FORMS["wujue"]).punctuation_ok
+
+
+def test_sittings_keep_the_state_and_continue_the_step_count_and_curve(tmp_path):
+    """Training in sittings (the shipped models): the committed state survives the end of a
+    sitting, and the next sitting goes on from its step, optimizer and curve."""
+    text = tmp_path / "poems.txt"
+    text.write_text(POEMS, encoding="utf-8")
+    state = tmp_path / "state"
+    first = tiny(tmp_path / "verse", text, max_steps=8, lr_half_life=100, state_dir=str(state),
+                 curve_every_s=0, precision="bf16")
+    card = json.loads(train(first, Job()).read_text("utf-8"))
+    assert card["training"]["steps"] == 8 and (state / "state.safetensors").exists()
+    first_curve = card["training"]["curve"]
+    assert first_curve[-1]["step"] == 8
+    second = tiny(tmp_path / "verse", text, max_steps=14, lr_half_life=100, state_dir=str(state),
+                  curve_every_s=0, precision="bf16")
+    messages: list[str] = []
+    card = json.loads(train(second, Job(on_progress=lambda f, m, e: messages.append(m)))
+                      .read_text("utf-8"))
+    assert "resuming at step 8" in messages
+    assert card["training"]["steps"] == 14
+    assert card["training"]["tokens_seen"] == 14 * 4 * 32
+    assert card["training"]["curve"][:len(first_curve)] == first_curve
+    assert [s["started_at_step"] for s in card["training"]["sittings"]] == [0, 8]
