@@ -223,6 +223,9 @@ def slerp(a: torch.Tensor, b: torch.Tensor, amount: float) -> torch.Tensor:
     return torch.where(sine.abs() < 1e-4, linear, spherical)
 
 
+COPY_RETRIES = 3  # halvings towards the neighbour for a middle step that copies an end
+
+
 def interpolate(model: MelodyModel, a: Melody, b: Melody, steps: int = 5,
                 job: Job | None = None, on_melodies=None) -> list[Melody]:
     """``steps`` melodies from the model's reconstruction of A to its reconstruction of B."""
@@ -230,8 +233,28 @@ def interpolate(model: MelodyModel, a: Melody, b: Melody, steps: int = 5,
         raise UserError(f"interpolation steps must be 2..{MAX_STEPS_OUT}, not {steps}")
     chunks = _chunk_count(a, b)
     za, zb = encode(model, a, chunks), encode(model, b, chunks)
-    latents = torch.stack([slerp(za, zb, k / (steps - 1)) for k in range(steps)])
-    return decode(model, latents, max(a.steps, b.steps), job=job, on_melodies=on_melodies)
+    amounts = [k / (steps - 1) for k in range(steps)]
+    length = max(a.steps, b.steps)
+    latents = torch.stack([slerp(za, zb, t) for t in amounts])
+    path = decode(model, latents, length, job=job, on_melodies=on_melodies)
+    # Near an end the decoder is flat: a middle step can decode to that end itself. Such a
+    # step moves along the path, towards its neighbour on the other side, until it
+    # differs; it never passes that neighbour, so the path stays in order.
+    for _ in range(COPY_RETRIES):
+        copies = [k for k in range(1, steps - 1)
+                  if step_distance(path[k], path[0]) == 0 or step_distance(path[k], path[-1]) == 0]
+        if not copies:
+            break
+        for k in copies:
+            towards = amounts[k + 1] if step_distance(path[k], path[0]) == 0 else amounts[k - 1]
+            amounts[k] += (towards - amounts[k]) / 2
+        retried = decode(model, torch.stack([slerp(za, zb, amounts[k]) for k in copies]),
+                         length, job=job)
+        for k, melody in zip(copies, retried):
+            path[k] = melody
+        if on_melodies is not None:
+            on_melodies(list(path))
+    return path
 
 
 class Morph:
