@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
 
 from genart_desktop.core import paths
+from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import (SUFFIX, CanvasEntry, PanelData, Project, load_project,
                                          save_project)
 
@@ -97,15 +98,38 @@ class ProjectSession(QObject):
             panels=panels, layout=layout)
 
     def apply(self, project: Project) -> None:
+        """Replace the session with ``project``, all of it or nothing: a panel that cannot
+        take its part (a value no check foresaw) puts the whole session back as it was
+        and raises UserError naming the panel."""
+        before = self.collect()
+        try:
+            self._apply(project)
+        except Exception as error:  # noqa: BLE001 - any failure undoes the whole open
+            log.exception("could not apply a project")
+            part = getattr(error, "genart_part", "the project")
+            try:
+                self._apply(before)
+            except Exception:  # the old state is our own: this should never happen
+                log.exception("could not put the session back")
+            raise UserError(f"{part} could not be applied, so nothing was changed "
+                            f"({type(error).__name__})") from None
+
+    def _apply(self, project: Project) -> None:
         self._loading = True
         try:
             self.window.canvas.replace_history(
                 [(entry.image, entry.parameters, entry.label) for entry in project.canvas],
                 project.canvas_index)
             for name, panel in self.window.panels.items():
-                panel.restore_state(project.panels.get(name, PanelData()))
-            state = project.layout.get("state")
-            if state:
+                panel.state_warnings = []
+                try:
+                    panel.restore_state(project.panels.get(name, PanelData()))
+                except Exception as error:
+                    error.genart_part = f"the {name} panel's state"
+                    raise
+                project.warnings.extend(panel.state_warnings)
+            state = project.layout.get("state") if isinstance(project.layout, dict) else None
+            if isinstance(state, str) and state:
                 try:
                     self.window.restoreState(QByteArray(base64.b64decode(state)))
                 except ValueError:
@@ -125,7 +149,11 @@ class ProjectSession(QObject):
             return load_project(path)
 
         def opened(project: Project) -> None:
-            self.apply(project)
+            try:
+                self.apply(project)
+            except UserError as error:
+                self.window.show_error(f"{Path(path).name}: {error}")
+                return
             self.path = Path(path)
             self.path_changed.emit(str(self.path))
             self.mark_clean()
@@ -208,7 +236,11 @@ class ProjectSession(QObject):
             return load_project(autosave_path())
 
         def opened(project: Project) -> None:
-            self.apply(project)
+            try:
+                self.apply(project)
+            except UserError as error:
+                self.window.show_error(f"The previous session could not be recovered: {error}")
+                return
             self.path = None
             self.mark_modified()
             self.window.statusBar().showMessage("Recovered the previous session", 6000)

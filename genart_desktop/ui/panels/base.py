@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from genart_desktop.core.project import PanelData
+from genart_desktop.ui.state_values import StateValues
 
 if TYPE_CHECKING:
     from genart_desktop.ui.main_window import MainWindow
@@ -33,6 +34,8 @@ class Panel(QWidget):
         self.setObjectName(f"panel-{self.name}")
         self.window_ = window
         self.worker = worker
+        # Values ``read_state`` did not use, named; the session shows them after a restore.
+        self.state_warnings: list[str] = []
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(8, 8, 8, 8)
         self.controls = QWidget()
@@ -57,7 +60,12 @@ class Panel(QWidget):
         return PanelData()
 
     def restore_state(self, data: PanelData) -> None:
-        """Put back what ``save_state`` returned (possibly from an older version)."""
+        """Put back what ``save_state`` returned (possibly from an older version, or
+        edited by hand: read it through ``read_state``)."""
+
+    def read_state(self, state) -> StateValues:
+        """A typed reader for a state from a file; what it refuses joins ``state_warnings``."""
+        return StateValues(state, self.name, self.state_warnings)
 
     def shutdown(self) -> None:
         """The window is closing: stop what the panel runs besides its worker (audio...)."""

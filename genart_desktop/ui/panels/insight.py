@@ -533,18 +533,15 @@ class InsightPanel(Panel):
                                 "dither": self.dither.isChecked(), **stars}, files=files)
 
     def restore_state(self, data: PanelData) -> None:
-        state = data.state or {}
-        added = self.stars.merge_project(state, data.files or {})
-        for widget, value in ((self.colours, state.get("colours")),
-                              (self.dither, state.get("dither"))):
-            if value is not None:
-                widget.blockSignals(True)
-                if isinstance(widget, QSpinBox):
-                    widget.setValue(int(value))
-                else:
-                    widget.setChecked(bool(value))
-                widget.blockSignals(False)
-        index = self.sort.findData(state.get("sort", "share"))
+        values = self.read_state(data.state)
+        stars = values.items("stars", [])
+        added = self.stars.merge_project({"stars": stars}, data.files or {})
+        for widget, key in ((self.colours, "colours"), (self.dither, "dither")):
+            widget.blockSignals(True)
+            values.to_widget(widget, key)
+            widget.blockSignals(False)
+        sorts = [self.sort.itemData(i) for i in range(self.sort.count())]
+        index = self.sort.findData(values.choice("sort", sorts, "share"))
         self.sort.setCurrentIndex(max(index, 0))
         if added:
             self.info.setText(f"The project added {added} stars to yours.")

@@ -27,6 +27,7 @@ from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import PanelData
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.state_values import StateValues
 from genart_desktop.ui.panels.latent_state import (DIRECTIONS, LatentSettings,
                                                    interpolated_latent, upscale)
 from genart_desktop.ui.panels.latent_training import TrainingBox
@@ -718,31 +719,37 @@ class LatentPanel(Panel):
         return PanelData(state=state)
 
     def restore_state(self, data: PanelData) -> None:
-        state = data.state or {}
-        settings = LatentSettings.from_parameters(state.get("settings"))
+        values = self.read_state(data.state)
+        stored = values.mapping("settings")
+        settings = LatentSettings.from_parameters(stored)
         if settings is not None:
             self.apply_settings(settings)
+        elif stored is not None:
+            values.refuse("settings", stored, "a model, a seed and slider positions in range")
 
         def fill() -> None:
-            if state.get("scale") in SCALES:
-                self.scale_box.setCurrentIndex(SCALES.index(state["scale"]))
-            if "crisp" in state:
-                self.crisp_box.setCurrentIndex(0 if state["crisp"] else 1)
-            for spin, key in ((self.frames_spin, "frames"), (self.fps_spin, "fps")):
-                if isinstance(state.get(key), (int, float)):
-                    spin.setValue(state[key])
+            scale = values.choice("scale", SCALES)
+            if scale is not None:
+                self.scale_box.setCurrentIndex(SCALES.index(scale))
+            crisp = values.flag("crisp")
+            if crisp is not None:
+                self.crisp_box.setCurrentIndex(0 if crisp else 1)
+            values.to_widget(self.frames_spin, "frames")
+            values.to_widget(self.fps_spin, "fps")
 
         self._quiet_set(fill)
         self._view_changed()
-        interpolation = state.get("interpolation")
-        if isinstance(interpolation, dict):
-            a = LatentSettings.from_parameters(interpolation.get("a"))
-            b = LatentSettings.from_parameters(interpolation.get("b"))
+        interpolation = values.mapping("interpolation")
+        if interpolation is not None:
+            ends = StateValues(interpolation, "latent panel's interpolation", values.dropped)
+            a = LatentSettings.from_parameters(ends.mapping("a"))
+            b = LatentSettings.from_parameters(ends.mapping("b"))
             if a is not None and b is not None:
-                self._set_ends(a, b, float(interpolation.get("t", 0.0)))
-                self._interp["active"] = bool(interpolation.get("active"))
-        if isinstance(state.get("training"), dict):
-            self.training.restore(state["training"])
+                self._set_ends(a, b, ends.number("t", 0.0, 1.0, 0.0))
+                self._interp["active"] = ends.flag("active", False)
+        training = values.mapping("training")
+        if training is not None:
+            self.training.restore(training)
 
     def is_ready(self) -> bool:
         # A first picture on its way counts (a --screenshot waits for it); a newer

@@ -9,6 +9,8 @@ from 1 on screen.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,17 +58,35 @@ class LatentSettings:
         if not isinstance(parameters, dict) or not isinstance(parameters.get("model"), str) \
                 or "seed" not in parameters:
             return None
-        try:
-            offsets = [0.0] * DIRECTIONS
-            for key, value in dict(parameters.get("directions") or {}).items():
-                if 0 <= int(key) < DIRECTIONS:
-                    offsets[int(key)] = max(-3.0, min(3.0, float(value)))
-            encoded = parameters.get("encoded_latent")
-            return cls(model=parameters["model"], seed=int(parameters["seed"]),
-                       truncation=float(parameters.get("truncation", 1.0)), offsets=offsets,
-                       encoded=[float(v) for v in encoded] if isinstance(encoded, list) else None)
-        except (TypeError, ValueError, AttributeError):
+        from genart_desktop.core.cli_args import MAX_SEED
+        from genart_desktop.latent.limits import MAX_TRUNCATION
+
+        def number(value, low: float, high: float) -> float | None:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value) and low <= value <= high
+            return float(value) if ok else None
+
+        seed = number(parameters["seed"], 0, MAX_SEED)
+        truncation = number(parameters.get("truncation", 1.0), 0, MAX_TRUNCATION)
+        if seed is None or seed != int(seed) or truncation is None:
             return None
+        offsets = [0.0] * DIRECTIONS
+        directions = parameters.get("directions") or {}
+        if not isinstance(directions, dict):
+            return None
+        for key, value in directions.items():
+            index, offset = str(key), number(value, -1e6, 1e6)
+            if not index.isdigit() or int(index) >= DIRECTIONS or offset is None:
+                return None
+            offsets[int(index)] = max(-3.0, min(3.0, offset))
+        encoded = parameters.get("encoded_latent")
+        if encoded is not None:
+            if not isinstance(encoded, list) or len(encoded) > 4096 \
+                    or any(number(v, -1e6, 1e6) is None for v in encoded):
+                return None
+            encoded = [float(v) for v in encoded]
+        return cls(model=parameters["model"], seed=int(seed), truncation=truncation,
+                   offsets=offsets, encoded=encoded)
 
     def copy(self) -> "LatentSettings":
         return replace(self, offsets=list(self.offsets),

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from genart_desktop.core.jobs import format_duration
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.canvas import qimage_from_array
+from genart_desktop.ui.state_values import StateValues
 from genart_desktop.ui.panels.latent_plot import LossPlot
 from genart_desktop.ui.panels.latent_training_run import (CHECKPOINT_SECONDS, params_dict,
                                                            parse_losses, resumed_step,
@@ -116,9 +117,12 @@ class TrainingBox(QGroupBox):
     # --- settings ---------------------------------------------------------------------------
     def _load_settings(self) -> None:
         stored = settings_module.app_settings()
-        self.restore(
-            {key: stored.value(SETTINGS_PREFIX + key) for key in
-             ("folder", "name", "kind", "size", "length", "unit", "every")})
+        state = {key: stored.value(SETTINGS_PREFIX + key) for key in
+                 ("folder", "name", "kind", "size", "length", "unit", "every")}
+        for key in ("length", "every"):  # QSettings may give numbers back as text
+            if isinstance(state[key], str) and state[key].isdigit():
+                state[key] = int(state[key])
+        self.restore(state)
 
     def state(self) -> dict:
         return {"folder": self.folder_edit.text(), "name": self.name_edit.text(),
@@ -139,12 +143,9 @@ class TrainingBox(QGroupBox):
         pick(self.kind_box, state.get("kind"))
         pick(self.size_box, state.get("size"))
         pick(self.length_unit, state.get("unit"))
+        values = StateValues(state, "latent panel's training")
         for spin, key in ((self.length_spin, "length"), (self.every_spin, "every")):
-            try:
-                if state.get(key) is not None:
-                    spin.setValue(int(state[key]))
-            except (TypeError, ValueError):
-                pass
+            values.to_widget(spin, key)
 
     def _remember(self) -> None:
         stored = settings_module.app_settings()

@@ -779,7 +779,7 @@ class MusicPanel(Panel):
 
     def restore_state(self, data: PanelData) -> None:
         self.stop()
-        state = data.state or {}
+        values = self.read_state(data.state)
         score = empty_score()
         messages: list[str] = []
         try:
@@ -787,54 +787,55 @@ class MusicPanel(Panel):
                 from genart_desktop.music.midi_io import read_midi_bytes
 
                 score, messages = read_midi_bytes(data.files["score.mid"], "score.mid")
-                _put_voices_back(score, state.get("part_voices"))
-            if state.get("tempo") and not data.files:
-                score.tempo_changes = [TempoChange(0.0, float(state["tempo"]))]
-            if "key" in state:
-                score.key = Key.parse(state["key"]) if state["key"] else None
-            if state.get("time_signature"):
+                _put_voices_back(score, values.numbers("part_voices", None, 0, VOICES - 1))
+            tempo = values.number("tempo", 1, 1000)
+            if tempo is not None and not data.files:
+                score.tempo_changes = [TempoChange(0.0, tempo)]
+            if "key" in values:
+                key = values.state["key"]
+                score.key = Key.parse(key) if isinstance(key, str) and key else None
+            signature = values.numbers("time_signature", 2, -math.inf, math.inf)
+            if signature:
                 try:  # a bad field is dropped with a word, not the whole score
-                    score.time_signature = checked_time_signature(
-                        *list(state["time_signature"])[:2])
+                    score.time_signature = checked_time_signature(*signature)
                 except ValueError as error:
                     messages.append(f"The music panel's {error}; kept 4/4")
-            if isinstance(state.get("programs"), list) and len(state["programs"]) == VOICES:
-                score.programs = tuple(int(p) % 128 for p in state["programs"])
-            score.title = str(state.get("title", score.title))
+            programs = values.numbers("programs", VOICES, 0, 127)
+            if programs is not None:
+                score.programs = tuple(int(p) for p in programs)
+            title = values.state.get("title")
+            score.title = title if isinstance(title, str) else score.title
         except (UserError, ValueError, TypeError) as error:
             self.window_.show_error(f"The music panel's score could not be restored: {error}")
             score = empty_score()
         self.document.reset(score)
         if messages:
             self.window_.statusBar().showMessage("; ".join(messages), 10000)
-        self._restore_controls(state)
+        self._restore_controls(values)
         self._rendered_score = None
         self.roll.show_notes()
         self._update_buttons()
         self._render_timer.start()
 
-    def _restore_controls(self, state: dict) -> None:
-        def value(name, kind, default):
-            try:
-                return kind(state.get(name, default))
-            except (TypeError, ValueError):
-                return default
-
-        self.voice_box.setCurrentIndex(min(VOICES - 1, max(0, value("voice", int, 0))))
-        snap = value("snap", int, self.snap_box.currentIndex())
-        if 0 <= snap < len(SNAPS):
+    def _restore_controls(self, values) -> None:
+        self.voice_box.setCurrentIndex(values.number("voice", 0, VOICES - 1, 0, integer=True))
+        snap = values.number("snap", 0, len(SNAPS) - 1, integer=True)
+        if snap is not None:
             self.snap_box.setCurrentIndex(snap)
-        self.tool_group.buttons()[1 if state.get("tool") == "select" else 0].setChecked(True)
-        self.bars.setValue(value("bars", int, 8))
-        self.temperature.setValue(value("temperature", float, 0.9))
-        self.seed.setValue(value("seed", int, 0))
-        self.random_seed.setChecked(bool(state.get("random_seed", True)))
-        loop = state.get("loop") or []
-        self.roll.set_loop((float(loop[0]), float(loop[1])) if len(loop) == 2 else None)
-        self.loop_box.setChecked(bool(state.get("loop_on", False)))
-        zoom = state.get("zoom") or []
-        if len(zoom) == 2:
-            self.roll.pixels_per_beat, self.roll.row_height = float(zoom[0]), float(zoom[1])
+        self.tool_group.buttons()[1 if values.state.get("tool") == "select" else 0].setChecked(True)
+        self.bars.setValue(values.number("bars", self.bars.minimum(), self.bars.maximum(), 8,
+                                         integer=True))
+        self.temperature.setValue(values.number("temperature", self.temperature.minimum(),
+                                                self.temperature.maximum(), 0.9))
+        self.seed.setValue(values.number("seed", self.seed.minimum(), self.seed.maximum(), 0,
+                                         integer=True))
+        self.random_seed.setChecked(values.flag("random_seed", True))
+        loop = values.numbers("loop", 2, 0, 1e6)
+        self.roll.set_loop((loop[0], loop[1]) if loop and loop[0] < loop[1] else None)
+        self.loop_box.setChecked(values.flag("loop_on", False))
+        zoom = values.numbers("zoom", 2, 1e-3, 1e4)
+        if zoom is not None:
+            self.roll.pixels_per_beat, self.roll.row_height = zoom
             self.roll.zoom_time(1.0)     # clamps and updates the scroll bars
             self.roll.zoom_pitch(1.0)
 

@@ -453,13 +453,13 @@ class RestorePanel(Panel):
         return PanelData(state=state, files=files)
 
     def restore_state(self, data: PanelData) -> None:
-        state = data.state
+        values = self.read_state(data.state)
         for slider, key in ((self.brush_size, "brush_size"), (self.hardness, "hardness"),
                             (self.sensitivity, "sensitivity"),
                             (self.enhance_strength, "enhancement_strength")):
-            if isinstance(state.get(key), int):
-                slider.setValue(state[key])
-        index = self.enhance_kind.findData(state.get("enhancement"))
+            values.to_widget(slider, key)
+        kinds = [self.enhance_kind.itemData(i) for i in range(self.enhance_kind.count())]
+        index = self.enhance_kind.findData(values.choice("enhancement", kinds))
         if index >= 0:
             self.enhance_kind.setCurrentIndex(index)
         self.set_mask(None)  # the mask of the picture before is not this project's

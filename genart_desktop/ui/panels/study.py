@@ -510,26 +510,31 @@ class StudyPanel(Panel):
             "seed": self.seed.value(), "painting": self.painting_choice.currentData()})
 
     def restore_state(self, data: PanelData) -> None:
-        state = data.state
+        values = self.read_state(data.state)
         widgets = [self.aid, self.levels, self.auto_thresholds, self.squint, self.edge_detail,
                    *self.threshold_sliders]
         for widget in widgets:
             widget.blockSignals(True)
-        aid_index = self.aid.findData(state.get("aid"))
+        aid_index = self.aid.findData(values.choice("aid", [self.aid.itemData(i) for i in
+                                                             range(self.aid.count())]))
         self.aid.setCurrentIndex(max(aid_index, 0))
-        self.levels.setValue(int(state.get("levels", 3)))
-        thresholds = state.get("thresholds")
+        self.levels.setValue(values.number("levels", self.levels.minimum(), self.levels.maximum(),
+                                           3, integer=True))
+        thresholds = values.numbers("thresholds", None, 0, 100)
         self.auto_thresholds.setChecked(not thresholds)
         for slider, value in zip(self.threshold_sliders, thresholds or []):
-            slider.setValue(round(float(value)))
-        self.squint.setValue(round(float(state.get("squint", 0.5)) * 100))
-        self.edge_detail.setValue(round(float(state.get("edge_detail", 0.5)) * 100))
+            slider.setValue(round(value))
+        self.squint.setValue(round(values.number("squint", 0, 1, 0.5) * 100))
+        self.edge_detail.setValue(round(values.number("edge_detail", 0, 1, 0.5) * 100))
         for widget in widgets:
             widget.blockSignals(False)
+        overlays = values.strings("overlays", [])
         for key, check in self.overlay_boxes.items():
-            check.setChecked(key in state.get("overlays", []))
-        self.seed.setValue(int(state.get("seed", 0)))
-        painting_index = self.painting_choice.findData(state.get("painting"))
+            check.setChecked(key in overlays)
+        self.seed.setValue(values.number("seed", self.seed.minimum(), self.seed.maximum(), 0,
+                                         integer=True))
+        painting = values.state.get("painting")
+        painting_index = self.painting_choice.findData(painting) if isinstance(painting, str) else -1
         if painting_index >= 0:
             self.painting_choice.setCurrentIndex(painting_index)
         self._sync_aid_controls()

@@ -600,24 +600,34 @@ class StylePanel(Panel):
                 "preserve_colors": self.preserve_colours.isChecked(),
                 "style_scale": round(self.style_scale(), 3)}
 
-    def _set_controls(self, state: dict) -> None:
+    def _set_controls(self, state) -> None:
+        """Controls from a project or a picture's parameters: each value is checked
+        (``read_state``); one that does not fit leaves its control as it was."""
+        values = self.read_state(state)
         widgets = (self.mode, self.strength, self.preserve_colours, self.brush_scale)
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            index = self.mode.findData(state.get("mode", "fast"))
+            index = self.mode.findData(values.choice("mode", list(style_render.MODES), "fast"))
             self.mode.setCurrentIndex(max(index, 0))
-            self.strength.setValue(round(float(state.get("strength", 1.0)) * 100))
+            self.strength.setValue(round(values.number("strength", 0, 1, 1.0) * 100))
             self.strength_label.setText(f"{self.strength.value()}%")
-            self.preserve_colours.setChecked(bool(state.get("preserve_colors", False)))
-            self._set_brush_scale(state.get("style_scale", DEFAULT_STYLE_SCALE))
+            self.preserve_colours.setChecked(values.flag("preserve_colors", False))
+            self._set_brush_scale(values.number("style_scale", *STYLE_SCALE_RANGE,
+                                                DEFAULT_STYLE_SCALE))
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
-        styles = [item for item in state.get("styles", []) if isinstance(item, list) and item]
-        self.select([str(item[0]) for item in styles],
-                    {str(item[0]): float(item[-1]) for item in styles})
-        missing = [str(item[0]) for item in styles if str(item[0]) not in self.entries]
+        styles = []  # [id, (name,) weight]
+        for item in values.items("styles", []):
+            if isinstance(item, list) and len(item) >= 2 and isinstance(item[0], str) \
+                    and isinstance(item[-1], (int, float)) and not isinstance(item[-1], bool) \
+                    and 0 <= item[-1] <= MAX_STYLE_WEIGHT:
+                styles.append((item[0], float(item[-1])))
+            else:
+                values.refuse("style entry", item, f"a style and a weight up to {MAX_STYLE_WEIGHT:g}")
+        self.select([name for name, _ in styles], dict(styles))
+        missing = [name for name, _ in styles if name not in self.entries]
         if missing:
             self.info.setText("Not in this gallery any more: " + ", ".join(missing))
 
@@ -639,13 +649,12 @@ class StylePanel(Panel):
         self.cancel()
         self._close_gesture()
         self._applied = None
-        self._set_controls(data.state or {})
+        self._set_controls(data.state)
 
     def _image_opened(self, path: str, parameters) -> None:
         if isinstance(parameters, dict) and isinstance(parameters.get("style"), dict):
-            stored = parameters["style"]
-            stored = dict(stored, styles=[[item[0], item[-1]] for item in stored.get("styles", [])])
-            self._set_controls(stored)
+            self.state_warnings = []  # a picture's parameters: nothing to report, only to skip
+            self._set_controls(parameters["style"])
 
     def _save_settings(self) -> None:
         stored = settings_module.app_settings()

@@ -29,6 +29,7 @@ from genart_desktop.core.project import PanelData
 from genart_desktop.text.limits import MAX_FREE_LINES, MAX_SYLLABLES, MAX_TEMPERATURE
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.panels.base import Panel
+from genart_desktop.ui.state_values import StateValues
 from genart_desktop.ui.panels.text_drafts import Draft, DraftsBox
 from genart_desktop.ui.panels.text_editing import (StreamWriter, engine_prompt, line_at,
                                                    line_spans, result_lines,
@@ -478,12 +479,11 @@ class TextPanel(Panel):
                 index = box.findData(values.get(key))
                 if index >= 0:
                     box.setCurrentIndex(index)
+            checked = StateValues(values, "text", self.state_warnings)
             for spin, key in ((self.syllables, "syllables"), (self.lines, "lines"),
                               (self.top_k, "top_k"), (self.seed, "seed"),
                               (self.temperature, "temperature"), (self.top_p, "top_p")):
-                value = values.get(key)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    spin.setValue(value)
+                checked.to_widget(spin, key)
             if isinstance(values.get("acrostic"), str):
                 self.acrostic.setText(values["acrostic"])
             if isinstance(values.get("random_seed"), bool):

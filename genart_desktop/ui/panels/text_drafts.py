@@ -27,8 +27,10 @@ class Draft:
             return None
         settings = item.get("settings") if isinstance(item.get("settings"), dict) else {}
         created = item.get("created")
+        sensible = isinstance(created, (int, float)) and not isinstance(created, bool) \
+            and 0 <= created < 1e11  # seconds since 1970: a time a clock can show
         return cls(item["text"], settings, str(item.get("action", "")),
-                   float(created) if isinstance(created, (int, float)) else time.time())
+                   float(created) if sensible else time.time())
 
     def label(self) -> str:
         first = next((line.strip() for line in self.text.splitlines() if line.strip()), "(empty)")
