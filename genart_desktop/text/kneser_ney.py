@@ -105,8 +105,22 @@ class KneserNey3:
         return float(-np.log2(p).mean())
 
 
+def baseline_metrics(train_ids: np.ndarray, held_ids: np.ndarray, vocab_size: int) -> dict:
+    """The card's baseline figures: the 3-gram built on ``train_ids``, scored on
+    ``held_ids`` (both in the model's symbols), and the held-out share of unknowns."""
+    bpc = KneserNey3(train_ids, vocab_size).bits_per_char(held_ids)
+    return {
+        "baseline_kneser_ney_3gram_bpc": round(bpc, 4),
+        "baseline_note": "interpolated Kneser-Ney character 3-gram, same train/held-out split "
+                         "and symbols; out-of-vocabulary characters are one UNK symbol for both "
+                         "models; unigram level interpolated with uniform over the vocabulary",
+        "held_out_unk_share": round(float((held_ids == 0).sum() / max(len(held_ids), 1)), 5),
+    }
+
+
 def baseline_for_card(corpus_name: str, card_path: str) -> dict:
-    """Train the baseline on the card's corpus split and write both figures in the card."""
+    """Train the baseline on the card's corpus split and write both figures in the card
+    (``train`` does this itself; this is for cards made before it did)."""
     import json
     from pathlib import Path
 
@@ -119,16 +133,7 @@ def baseline_for_card(corpus_name: str, card_path: str) -> dict:
     bos_at_lines = corpus_name == "english"
     train_ids = training.TokenStream(corpus.train, vocab, bos_at_lines).ids
     held_ids = training.TokenStream(corpus.held_out, vocab, bos_at_lines).ids
-    model = KneserNey3(train_ids, len(vocab))
-    bpc = model.bits_per_char(held_ids)
-    unk_share = float((held_ids == 0).sum() / max(len(held_ids), 1))
-    metrics = {
-        "baseline_kneser_ney_3gram_bpc": round(bpc, 4),
-        "baseline_note": "interpolated Kneser-Ney character 3-gram, same train/held-out split "
-                         "and symbols; out-of-vocabulary characters are one UNK symbol for both "
-                         "models; unigram level interpolated with uniform over the vocabulary",
-        "held_out_unk_share": round(unk_share, 5),
-    }
+    metrics = baseline_metrics(train_ids, held_ids, len(vocab))
     training.write_card_metrics(Path(card_path), metrics)
     return metrics
 

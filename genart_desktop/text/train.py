@@ -38,6 +38,7 @@ from genart_desktop.core.errors import UserError
 from genart_desktop.core.jobs import Job
 from genart_desktop.core.training_state import load_training_state, save_training_state
 from genart_desktop.text import corpora
+from genart_desktop.text.kneser_ney import baseline_metrics
 from genart_desktop.text.model import CharTransformer, ModelConfig
 from genart_desktop.text.vocab import BOS, EOS, UNK, Vocab
 
@@ -339,6 +340,9 @@ def train(params: TrainParams, job: Job) -> Path:
                          "seconds": round(now - started, 1)})
     job.progress(0.99, "measuring held-out bits per character")
     bpc = evaluate_bpc(model, held_stream, job=job)
+    job.check()
+    job.progress(0.995, "measuring the 3-gram baseline on the same held-out text")
+    baseline = baseline_metrics(train_stream.ids, held_stream.ids, len(vocab))
     if sitting_mode:
         if not curve or curve[-1]["step"] != step:
             measure_curve(now)
@@ -375,7 +379,8 @@ def train(params: TrainParams, job: Job) -> Path:
         },
         "metrics": {"held_out_bpc": round(bpc, 4),
                     "held_out_note": "bits per character over held-out text (newlines count, "
-                                     "BOS/EOS do not; out-of-vocabulary characters scored as UNK)"},
+                                     "BOS/EOS do not; out-of-vocabulary characters scored as UNK)",
+                    **baseline},
     }
     if card["language"] == "en":  # the words the English decoder may use (see english.py)
         from genart_desktop.text.english import corpus_words

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from genart_desktop import cli
@@ -36,6 +37,19 @@ def test_train_end_to_end_then_load_and_write(tmp_path):
     card = json.loads(card_path.read_text("utf-8"))
     assert card["kind"] == "text-lm" and card["language"] == "zh"
     assert card["training"]["steps"] == 6 and card["metrics"]["held_out_bpc"] > 0
+    # the card's baseline: a 3-gram of the training split only, scored on the held-out one
+    from genart_desktop.text.corpora import user_corpus
+    from genart_desktop.text.kneser_ney import KneserNey3
+    from genart_desktop.text.train import TokenStream
+    from genart_desktop.text.vocab import Vocab
+
+    corpus, vocab = user_corpus(text), Vocab.from_card(card["vocab"])
+    ids = {part: TokenStream(getattr(corpus, part), vocab, False).ids
+           for part in ("train", "held_out")}
+    expected = KneserNey3(ids["train"], len(vocab)).bits_per_char(ids["held_out"])
+    assert card["metrics"]["baseline_kneser_ney_3gram_bpc"] == round(expected, 4)
+    whole = KneserNey3(np.concatenate([ids["train"], ids["held_out"]]), len(vocab))
+    assert whole.bits_per_char(ids["held_out"]) != expected  # the held-out text is not in it
     assert samples and all(isinstance(s, str) for s in samples)
     engine = PoetryEngine.load(str(card_path))
     poem = engine.generate(PoemRequest(form="wujue", rhyme=True, seed=1))

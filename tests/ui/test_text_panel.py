@@ -6,6 +6,7 @@ network says, so what the panel does with the stream is what is tested here."""
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -243,6 +244,9 @@ def test_training_can_be_cancelled_and_its_model_appears(window, qtbot, tiny_mod
     box.start_button.click()
     qtbot.waitUntil(lambda: not box.running(), timeout=60000)
     assert box.status.text().startswith("Trained mine"), box.status.text()
+    # how well it knows the poems it did not train on, against a 3-gram of the same texts
+    assert re.search(r"on your held-out poems [0-9.]+ bits per character, (no )?better than "
+                     r"a simple 3-gram model of your texts \([0-9.]+", box.status.text())
     assert box.loss.text().startswith("Loss:") and box.samples.toPlainText()
     assert not resume.exists()
     qtbot.waitUntil(lambda: panel.model_box.findText("mine") >= 0, timeout=10000)
