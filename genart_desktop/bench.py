@@ -1,7 +1,7 @@
 """``python -m genart_desktop.bench AREA [options]``: print benchmark JSON lines.
 
 AREA is ``ui`` or one of the creative areas; each has its own ``bench.py`` (``melody``:
-``music/melody_bench.py``).
+``music/melody_bench.py``; ``decoding``, the text sampling defaults: ``text/decoding_bench.py``).
 ``panel NAME`` runs a panel's latency benchmark (``genart_desktop/ui/panels/NAME_bench.py``).
 """
 
@@ -11,9 +11,10 @@ import importlib
 import sys
 
 AREAS = ("ui", "latent", "style", "insight", "study", "restore", "music", "melody", "text",
-         "panel")
+         "decoding", "panel")
 # Areas whose benchmark lives in another area's folder.
-MODULES = {"melody": "genart_desktop.music.melody_bench"}
+MODULES = {"melody": "genart_desktop.music.melody_bench",
+           "decoding": "genart_desktop.text.decoding_bench"}
 
 
 def main(argv: list[str] | None = None) -> int:

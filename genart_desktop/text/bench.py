@@ -160,7 +160,7 @@ def bench_speed(engine: PoetryEngine, request: PoemRequest, label: str, runs: in
         totals.append(total)
         firsts.append(first[0] - start)
         rates.append(len(poem) / total)
-    tag = {"model": engine.name, "runs": runs, "cpu": "busy: 2 cores shared with other training"}
+    tag = {"model": engine.name, "runs": runs, **hardware()}
     emit(f"{label}_whole_poem_s", statistics.median(totals), "s", **tag)
     emit(f"{label}_first_char_ms", statistics.median(firsts) * 1000, "ms", **tag)
     emit(f"{label}_chars_per_s", statistics.median(rates), "chars/s", **tag,
