@@ -78,3 +78,28 @@ def virtual_screen(tmp_path):
         return dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
 
     return environment
+
+
+def drop_files(widget, files, at=None) -> bool:
+    """Drag local files onto ``widget`` and drop them as a person does: the events go
+    through QApplication to the widget under the cursor (``at``, default the middle), so
+    they reach whoever really takes drops there (a child, or a parent when the child
+    refuses them), never a handler called by hand. True when the drag was accepted."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    point = at if at is not None else QPoint(widget.width() // 2, widget.height() // 2)
+    target = widget.childAt(point) or widget
+    local = target.mapFrom(widget, point)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(file)) for file in files])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(local, *args)
+    QApplication.sendEvent(target, enter)
+    if not enter.isAccepted():
+        return False
+    QApplication.sendEvent(target, QDragMoveEvent(local, *args))
+    QApplication.sendEvent(target, QDropEvent(QPointF(local), *args))
+    return True

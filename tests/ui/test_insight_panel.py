@@ -120,3 +120,18 @@ def test_similar_paintings_show_and_a_click_applies_that_style(window, qtbot, pa
     assert window.panels["style"].weights == {"painting:poppies.jpg": 1.0}
     qtbot.waitUntil(lambda: len(window.canvas.history) == steps + 1
                     and not window.panels["style"].busy(), timeout=60000)
+
+
+def test_a_picture_dropped_on_the_panel_is_analysed_and_the_canvas_kept(window, qtbot, panel,
+                                                                        tmp_path):
+    from conftest import drop_files
+
+    canvas_steps = len(window.canvas.history)
+    path = tmp_path / "bands.png"
+    Image.fromarray(_bands()).save(path)
+    swatches = panel.swatch_grid
+    assert drop_files(swatches.parentWidget() or panel, [path])  # on the palette area
+    qtbot.waitUntil(lambda: panel.dropped is not None and len(panel.swatches) == 3,
+                    timeout=15000)
+    assert panel.source.currentText() == "Picture: bands.png"
+    assert len(window.canvas.history) == canvas_steps

@@ -14,9 +14,8 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 
+from conftest import drop_files
 from genart_desktop.core import paths
 from genart_desktop.core.jobs import Job
 from genart_desktop.ui.panels.latent_bench import make_disc_folder
@@ -227,11 +226,7 @@ def test_dropped_folder_trains_cancels_resumes_and_appears_in_the_picker(panel, 
     box.length_spin.setValue(100_000)
     box.every_spin.setValue(1)
 
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    panel.dropEvent(drop)
+    assert drop_files(panel, [folder])  # anywhere on the panel, through Qt's dispatch
     assert box.running and box.name_edit.text() == "my-shapes"
     qtbot.waitUntil(lambda: box.step >= 4 and box.samples.pixmap() is not None
                     and not box.samples.pixmap().isNull(), timeout=60_000)

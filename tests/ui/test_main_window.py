@@ -5,19 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QDockWidget
+
+from conftest import drop_files
 
 from genart_desktop.ui.main_window import MainWindow
 
 
 def _drop_file(window, path):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dropEvent(event)
+    """A file dropped on the middle of the window (the canvas), as a person drops it."""
+    assert drop_files(window, [path])
 
 
 def _photo(tmp_path, name="photo.png", size=(64, 48)):

@@ -7,8 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+
+from conftest import drop_files
 
 from genart_desktop.core.project import PanelData
 from genart_desktop.music.midi_io import read_midi, write_midi
@@ -343,15 +345,7 @@ def test_missing_fluidsynth_says_what_to_install(panel, window, qtbot, monkeypat
 
 # --- files ----------------------------------------------------------------------------------------
 def _drop(roll, path) -> None:
-    from PySide6.QtWidgets import QApplication
-
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(200, 100), Qt.DropAction.CopyAction, mime, LEFT, NO_MODIFIER)
-    QApplication.sendEvent(roll.viewport(), enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(QPointF(200, 100), Qt.DropAction.CopyAction, mime, LEFT, NO_MODIFIER)
-    QApplication.sendEvent(roll.viewport(), drop)
+    assert drop_files(roll.viewport(), [path])
 
 
 def test_a_dropped_midi_file_loads(panel, qtbot, tmp_path):

@@ -72,7 +72,10 @@ class StyleGallery(QListWidget):
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Drops land on the viewport, and a static list's viewport refuses them (Qt ties
+        # it to the movement); refused, they would reach the window and open the picture.
         self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
