@@ -83,3 +83,65 @@ def stroke(mask: np.ndarray, start: tuple[float, float], end: tuple[float, float
         return None
     return (min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+class MaskHistory:
+    """Undo and redo for a mask edited in place (brush strokes, Clear, Find damage).
+
+    An edit is bracketed by ``begin`` (the mask before) and ``commit`` (the box it
+    changed, or None for all of it); only that box's before and after are kept, so a
+    thousand strokes on a 12-megapixel mask cost their own few pixels, not 12 MB each.
+    """
+
+    def __init__(self, limit: int = 200) -> None:
+        self.limit = limit
+        self._before: np.ndarray | None = None
+        self._done: list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]] = []
+        self._undone: list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def begin(self, mask: np.ndarray) -> None:
+        self._before = mask.copy()
+
+    def commit(self, mask: np.ndarray, box: tuple[int, int, int, int] | None = None) -> None:
+        """Keep the edit since ``begin``; ``box`` (x0, y0, x1, y1) bounds what changed."""
+        before, self._before = self._before, None
+        if before is None or before.shape != mask.shape:
+            return
+        x0, y0, x1, y1 = box if box is not None else (0, 0, mask.shape[1], mask.shape[0])
+        region = (slice(y0, y1), slice(x0, x1))
+        if np.array_equal(before[region], mask[region]):
+            return  # nothing changed: no undo step
+        self._done.append(((x0, y0, x1, y1), before[region].copy(), mask[region].copy()))
+        del self._done[:-self.limit]
+        self._undone.clear()
+
+    def undo(self, mask: np.ndarray) -> tuple[int, int, int, int] | None:
+        """Put the last edit back in ``mask`` (in place); the box it touched."""
+        if not self._done:
+            return None
+        box, before, after = self._done.pop()
+        mask[box[1]:box[3], box[0]:box[2]] = before
+        self._undone.append((box, before, after))
+        return box
+
+    def redo(self, mask: np.ndarray) -> tuple[int, int, int, int] | None:
+        if not self._undone:
+            return None
+        box, before, after = self._undone.pop()
+        mask[box[1]:box[3], box[0]:box[2]] = after
+        self._done.append((box, before, after))
+        return box
+
+    def clear(self) -> None:
+        """A new mask (another picture): the old edits no longer apply."""
+        self._before = None
+        self._done.clear()
+        self._undone.clear()

@@ -38,7 +38,11 @@ OverlayPainter = Callable[[QPainter, QRectF, tuple[int, int]], None]
 
 
 class CanvasTool(Protocol):
-    """Something that takes over the left mouse button, in picture coordinates."""
+    """Something that takes over the left mouse button, in picture coordinates.
+
+    A tool with edits of its own (a mask) may also have ``can_undo()``, ``can_redo()``,
+    ``undo()`` and ``redo()``: while it is the tool, Edit > Undo and Redo take back its
+    edits first, then the picture's (it emits ``undo_state_changed`` when they change)."""
 
     def press(self, x: float, y: float) -> None: ...
     def move(self, x: float, y: float) -> None: ...
@@ -66,6 +70,7 @@ class CanvasView(QWidget):
     changed = Signal()  # the picture or the history changed
     zoom_changed = Signal(float)
     view_image_cleared = Signal()  # the picture changed, so a view image set for it went
+    undo_state_changed = Signal()  # what Undo/Redo would take back changed (a tool's edits)
 
     def __init__(self, history: CanvasHistory | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -120,12 +125,30 @@ class CanvasView(QWidget):
         self.history.end_gesture()
 
     def undo(self) -> None:
+        if self._tool_can("can_undo"):
+            self._tool.undo()
+            self.undo_state_changed.emit()
+            return
         self.history.undo()
         self._refresh()
 
     def redo(self) -> None:
+        if self._tool_can("can_redo"):
+            self._tool.redo()
+            self.undo_state_changed.emit()
+            return
         self.history.redo()
         self._refresh()
+
+    def can_undo(self) -> bool:
+        return self.history.can_undo or self._tool_can("can_undo")
+
+    def can_redo(self) -> bool:
+        return self.history.can_redo or self._tool_can("can_redo")
+
+    def _tool_can(self, what: str) -> bool:
+        check = getattr(self._tool, what, None)
+        return bool(check is not None and check())
 
     def _refresh(self) -> None:
         image = self.image
@@ -164,6 +187,7 @@ class CanvasView(QWidget):
         self._tool = tool
         self._tool_active = False
         self.setCursor(Qt.CursorShape.CrossCursor if tool else Qt.CursorShape.ArrowCursor)
+        self.undo_state_changed.emit()
 
     @property
     def tool(self) -> CanvasTool | None:

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.canvas.changed.connect(self._update_edit_actions)
+        self.canvas.undo_state_changed.connect(self._update_edit_actions)
         self._closing_confirmed = False
         self._first_picture_asked = False  # see show_first_picture
         self._canvas_claimed = False  # a file or a recovered session is on its way to the canvas
@@ -540,8 +541,8 @@ class MainWindow(QMainWindow):
         self.canvas.update()
 
     def _update_edit_actions(self) -> None:
-        self.undo_action.setEnabled(self.canvas.history.can_undo)
-        self.redo_action.setEnabled(self.canvas.history.can_redo)
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
 
     def _restore_layout(self) -> None:
         stored = settings_module.app_settings()

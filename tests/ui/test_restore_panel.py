@@ -171,3 +171,51 @@ def test_mask_is_dropped_when_a_picture_of_another_size_opens(window, panel, pho
     panel.paint_mask((30, 30), (60, 30), erase=False)
     window.canvas.set_image(np.zeros((50, 50, 3), np.uint8), {}, "other")
     assert panel.mask is None and "restore-mask" not in window.canvas.overlay_keys()
+
+
+def test_undo_takes_back_mask_strokes_one_by_one_while_painting(window, panel, photo, qtbot):
+    canvas = window.canvas
+    canvas.set_image(photo, {}, "photo")
+    picture_steps = len(canvas.history)
+    panel.brush_size.setValue(10)
+    panel.hardness.setValue(100)
+    panel.paint_button.click()
+    for x in (30, 60):  # two strokes, each a press, a drag and a release
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         widget_point(canvas, x, 40))
+        QTest.mouseMove(canvas, widget_point(canvas, x, 70))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           widget_point(canvas, x, 70))
+    assert panel.mask[55, 30] == 255 and panel.mask[55, 60] == 255
+    panel.clear_button.click()
+    assert not panel.mask.any()
+    assert window.undo_action.isEnabled()
+
+    window.undo_action.trigger()  # the Clear
+    assert panel.mask[55, 30] == 255 and panel.mask[55, 60] == 255
+    window.undo_action.trigger()  # the second stroke
+    assert panel.mask[55, 30] == 255 and panel.mask[55, 60] == 0
+    window.undo_action.trigger()  # the first
+    assert not panel.mask.any()
+    assert len(canvas.history) == picture_steps and canvas.image is not None
+    window.redo_action.trigger()
+    assert panel.mask[55, 30] == 255 and panel.mask[55, 60] == 0
+
+    panel.paint_button.click()  # the tool put away: Undo is the picture's again
+    assert canvas.tool is None and window.undo_action.isEnabled() == canvas.history.can_undo
+
+
+def test_mask_history_keeps_only_the_changed_boxes():
+    from genart_desktop.restore.masks import MaskHistory, stroke
+
+    mask = np.zeros((3000, 4000), np.uint8)  # a 12-megapixel picture's mask
+    history = MaskHistory()
+    for x in range(0, 4000, 40):  # 100 small strokes
+        history.begin(mask)
+        box = stroke(mask, (x, 100), (x, 120), radius=5, hardness=1.0)
+        history.commit(mask, box)
+    kept = sum(before.nbytes + after.nbytes for _, before, after in history._done)
+    assert len(history._done) == 100 and kept < 100 * 2 * 40 * 40
+    while history.can_undo:
+        history.undo(mask)
+    assert not mask.any()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox, 
 
 from genart_desktop.core.project import PanelData
 from genart_desktop.restore import ENHANCEMENTS
-from genart_desktop.restore.masks import stroke
+from genart_desktop.restore.masks import MaskHistory, stroke
 from genart_desktop.ui.canvas import qimage_from_array
 from genart_desktop.ui.panels.base import Panel
 
@@ -50,6 +50,7 @@ class DamageBrush:
 
     def press(self, x: float, y: float) -> None:
         self._last = (x, y)
+        self.panel.begin_mask_edit()
         self.panel.paint_mask((x, y), (x, y), self.erase)
 
     def move(self, x: float, y: float) -> None:
@@ -62,6 +63,19 @@ class DamageBrush:
         self._last = None
         self.panel.mask_edited()
 
+    # While painting the damage, Edit > Undo takes back strokes first (see Canvas.undo).
+    def can_undo(self) -> bool:
+        return self.panel.mask_history.can_undo
+
+    def can_redo(self) -> bool:
+        return self.panel.mask_history.can_redo
+
+    def undo(self) -> None:
+        self.panel.step_mask_history(undo=True)
+
+    def redo(self) -> None:
+        self.panel.step_mask_history(undo=False)
+
 
 class RestorePanel(Panel):
     name = "restore"
@@ -70,6 +84,8 @@ class RestorePanel(Panel):
     # --- layout -------------------------------------------------------------------------
     def build(self, area: QWidget) -> None:
         self.mask: np.ndarray | None = None  # HxW uint8 of the canvas picture's size
+        self.mask_history = MaskHistory()  # strokes, Clear and Find damage, undoable
+        self._stroke_box: tuple[int, int, int, int] | None = None  # what the stroke changed
         self._overlay: np.ndarray | None = None  # HxWx4 RGBA, red with alpha from the mask
         self._overlay_image: QImage | None = None
         self._pending_mask: np.ndarray | None = None  # from a project, until its picture shows
@@ -223,9 +239,18 @@ class RestorePanel(Panel):
             self.set_mask(np.zeros(image.shape[:2], np.uint8))
         return True
 
-    def set_mask(self, mask: np.ndarray | None) -> None:
-        """Replace the whole mask (None: none) and redraw its overlay."""
+    def set_mask(self, mask: np.ndarray | None, edit: bool = False) -> None:
+        """Replace the whole mask (None: none) and redraw its overlay. ``edit``: an edit
+        of this picture's mask (Clear, Find damage), one undo step; otherwise the mask of
+        another picture, and the old edits are forgotten."""
+        if edit and self.mask is not None and mask is not None:
+            self.mask_history.begin(self.mask)
+        elif not edit:
+            self.mask_history.clear()
         self.mask = None if mask is None else np.ascontiguousarray(mask, dtype=np.uint8)
+        if edit and self.mask is not None:
+            self.mask_history.commit(self.mask)
+            self.window_.canvas.undo_state_changed.emit()
         if self.mask is None:
             self._overlay = None
             self.window_.canvas.set_overlay(OVERLAY_KEY, None)
@@ -236,6 +261,12 @@ class RestorePanel(Panel):
             self.window_.canvas.set_overlay(OVERLAY_KEY, self._paint_overlay)
         self._describe_mask()
 
+    def begin_mask_edit(self) -> None:
+        """A stroke starts: remember the mask as it was, for Undo."""
+        if self._ensure_mask():
+            self.mask_history.begin(self.mask)
+            self._stroke_box = None
+
     def paint_mask(self, start, end, erase: bool) -> None:
         if not self._ensure_mask():
             return
@@ -243,14 +274,31 @@ class RestorePanel(Panel):
                      hardness=self.hardness.value() / 100, erase=erase)
         if box is not None:
             self._refresh_overlay(box)
+            old = self._stroke_box or box
+            self._stroke_box = (min(old[0], box[0]), min(old[1], box[1]),
+                                max(old[2], box[2]), max(old[3], box[3]))
 
     def mask_edited(self) -> None:
+        """A stroke ended: one undo step for all of it."""
+        if self.mask is not None and self._stroke_box is not None:
+            self.mask_history.commit(self.mask, self._stroke_box)
+            self.window_.canvas.undo_state_changed.emit()
+        self._stroke_box = None
         self._describe_mask()
         self.changed.emit()
 
+    def step_mask_history(self, undo: bool) -> None:
+        if self.mask is None:
+            return
+        box = (self.mask_history.undo if undo else self.mask_history.redo)(self.mask)
+        if box is not None:
+            self._refresh_overlay(box)
+            self._describe_mask()
+            self.changed.emit()
+
     def clear_mask(self) -> None:
         if self.mask is not None:
-            self.set_mask(np.zeros_like(self.mask))
+            self.set_mask(np.zeros_like(self.mask), edit=True)
             self.changed.emit()
 
     def damaged_share(self) -> float:
@@ -307,7 +355,7 @@ class RestorePanel(Panel):
                     self.window_.canvas.image.shape[:2] != mask.shape:
                 return  # the picture changed meanwhile
             self._ensure_mask()
-            self.set_mask(np.maximum(self.mask, mask))
+            self.set_mask(np.maximum(self.mask, mask), edit=True)
             self.info.setText(summary)
             self.changed.emit()
 
