@@ -31,6 +31,14 @@ from genart_desktop.ui.worker import PanelWorker, TaskHandle
 
 log = logging.getLogger(__name__)
 _UNFINISHED_WORKERS: list[PanelWorker] = []  # see MainWindow.shutdown_workers
+# Closing waits this long for running jobs to notice Cancel; one that has not is left
+# behind, and the process ends without it (``startup.exit_status``).
+CLOSE_WAIT_S = 1.5
+
+
+def unfinished_workers() -> int:
+    """Workers still running a task that did not stop when the window closed."""
+    return sum(worker.isRunning() for worker in _UNFINISHED_WORKERS)
 PANEL_CLASSES: tuple[type[Panel], ...] = (LatentPanel, StylePanel, InsightPanel, StudyPanel,
                                           RestorePanel, MusicPanel, TextPanel)
 # where each dock sits by default: the picture tools on the right (tabbed), sound and words below
@@ -591,6 +599,9 @@ class MainWindow(QMainWindow):
             return
         self.save_layout()
         self.session.autosave_timer.stop()
-        self.shutdown_workers()
+        # Gone at once: a job that does not notice Cancel in time must not hold the window
+        # on screen. What it was making is dropped; the user's work was saved or discarded.
+        self.hide()
+        self.shutdown_workers(timeout_s=CLOSE_WAIT_S)
         self.session.end()
         super().closeEvent(event)

@@ -6,6 +6,7 @@ The window shows first; torch and the models load in the background afterwards.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from argparse import Namespace
@@ -52,7 +53,24 @@ def run_window(args: Namespace, process_start: float) -> int:
     window.show_first_picture()  # after the files and the recovery: they take precedence
     if args.screenshot:
         _take_screenshot_when_ready(app, window, args.screenshot, args.panel)
-    return int(app.exec())
+    return exit_status(int(app.exec()))
+
+
+def exit_status(status: int) -> int:
+    """The status to leave with, once the window has closed. A job that did not stop
+    when asked (a long network pass, a library call that cannot be interrupted) would
+    keep the process alive, and Python's exit would then abort on its running thread:
+    with such a worker left, the process ends here at once. By now the session was saved
+    or discarded and the autosave cleared; the job's own result is what is dropped."""
+    from genart_desktop.ui.main_window import unfinished_workers
+
+    if unfinished_workers():
+        log.warning("%d job(s) did not stop in time; exiting without them", unfinished_workers())
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def _take_screenshot_when_ready(app, window, path: str, panel: str) -> None:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -71,11 +72,47 @@ def test_closing_with_a_running_job_exits_cleanly():
         for name in ("latent", "style", "music", "text"):
             window.workers[name].submit(endless, show_progress=True)
         QTimer.singleShot(500, window.close)
-        app.exec()
-        print("exited")
+        status = int(app.exec())
+        print("exited", flush=True)
+        from genart_desktop.ui.startup import exit_status
+        exit_status(status)  # as the app leaves
     """)
     assert result.returncode == 0, result.stderr
     assert "exited" in result.stdout
+    assert "QThread: Destroyed while thread is still running" not in result.stderr
+
+
+def test_closing_with_a_job_that_ignores_cancel_is_prompt():
+    """A job deaf to Cancel (one long call) neither keeps the window up nor the process
+    alive: the window hides at once and the process is gone within two seconds."""
+    started = time.time()
+    result = _run("""
+        import time
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from genart_desktop.ui.main_window import MainWindow
+        from genart_desktop.ui.startup import exit_status
+        window = MainWindow()
+        window.show()
+        window.workers["style"].submit(lambda job: time.sleep(60), show_progress=True)
+
+        def close():
+            print("closing at", time.time(), flush=True)
+            window.close()
+            print("hidden", not window.isVisible(), "at", time.time(), flush=True)
+
+        QTimer.singleShot(500, close)
+        exit_status(int(app.exec()))
+        print("not reached: the process should have ended without the job")
+    """)
+    ended = time.time()
+    assert result.returncode == 0, result.stderr
+    closing = float(result.stdout.split("closing at ")[1].split()[0])
+    hidden_at = float(result.stdout.split(" at ")[-1].split()[0])
+    assert "hidden True" in result.stdout and hidden_at - closing < 2.0
+    assert ended - closing < 2.5, f"process ended {ended - closing:.1f} s after close"
+    assert "not reached" not in result.stdout and ended - started < 60
     assert "QThread: Destroyed while thread is still running" not in result.stderr
 
 
