@@ -121,6 +121,16 @@ def test_similar_paintings_show_and_a_click_applies_that_style(window, qtbot, pa
     qtbot.waitUntil(lambda: len(window.canvas.history) == steps + 1
                     and not window.panels["style"].busy(), timeout=60000)
 
+    # a style the user adds while the app runs is searched at the next analysis
+    added = style_catalogue.add_user_style(chosen[1].path)
+    try:
+        window.canvas.set_image(picture[::-1].copy(), {}, "another picture")
+        qtbot.waitUntil(lambda: panel.similar.count() == 3, timeout=60000)
+        ids = [panel.similar.item(i).data(Qt.ItemDataRole.UserRole) for i in range(3)]
+        assert added.id in ids
+    finally:
+        style_catalogue.remove_user_style(added)
+
 
 def test_a_picture_dropped_on_the_panel_is_analysed_and_the_canvas_kept(window, qtbot, panel,
                                                                         tmp_path):

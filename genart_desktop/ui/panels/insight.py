@@ -47,6 +47,7 @@ class InsightPanel(Panel):
 
         self._extractor = None  # worker thread only
         self._index = None  # worker thread only; self.index_ready says whether it exists
+        self._index_users: tuple[str, ...] = ()  # the user styles the index was built with
         self.index_ready = False
         self.stars = Stars()
         self.swatches: list[Swatch] = []
@@ -242,9 +243,14 @@ class InsightPanel(Panel):
     def _engine(self, job):
         """The feature extractor and the index, made on the worker the first time."""
         from genart_desktop.insight.similarity import build_index
+        from genart_desktop.style import catalogue as style_catalogue
 
-        if self._index is None:
+        # The user's styles come and go while the app runs (the style gallery's drops and
+        # removals): a changed list rebuilds the index, from cached features but theirs.
+        users = tuple(entry.id for entry in style_catalogue.user_styles())
+        if self._index is None or users != self._index_users:
             self._index = build_index(self._extractor_(), job)
+            self._index_users = users
             self.index_ready = True
         return self._extractor_(), self._index
 
