@@ -149,6 +149,28 @@ def test_click_restyles_the_canvas_in_one_undo_step(panel, window, qtbot, photo)
     assert np.array_equal(canvas.image, photo)
 
 
+def test_back_to_back_drags_are_one_undo_step_each(panel, window, qtbot, photo):
+    """Twenty quick drags of the strength: each is released while its last picture is
+    still being made, and the next is pressed before it arrives. Twenty undo steps."""
+    canvas = window.canvas
+    canvas.set_image(photo, {}, "photo")
+    click(panel, "builtin:2")
+    wait_landed(qtbot, panel)
+    steps = len(canvas.history)
+    for drag in range(20):
+        panel.strength.setSliderDown(True)
+        panel.strength.setValue(30 + drag)
+        panel._rerender()                   # the hand pauses: this drag's picture shows
+        qtbot.waitUntil(lambda: panel._handle.done, timeout=60000)
+        panel.strength.setValue(60 + drag)  # and moves on; released before it arrives
+        panel._rerender()
+        panel.strength.setSliderDown(False)
+    wait_landed(qtbot, panel)
+    qtbot.waitUntil(lambda: not canvas.history.in_gesture, timeout=10000)
+    assert len(canvas.history) == steps + 20
+    assert canvas.state.parameters["style"]["strength"] == 0.79
+
+
 def test_strength_rerenders_from_the_original_without_a_click(panel, window, qtbot, photo):
     canvas = window.canvas
     canvas.set_image(photo, {}, "photo")

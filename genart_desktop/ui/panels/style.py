@@ -207,8 +207,10 @@ class StylePanel(Panel):
         self.mode.currentIndexChanged.connect(self._setting_changed)
         self.strength.valueChanged.connect(self._strength_moved)
         self.strength.sliderReleased.connect(self._slider_released)
+        self.strength.sliderPressed.connect(self._slider_pressed)
         self.brush_scale.valueChanged.connect(self._brush_scale_moved)
         self.brush_scale.sliderReleased.connect(self._slider_released)
+        self.brush_scale.sliderPressed.connect(self._slider_pressed)
         self.preserve_colours.toggled.connect(self._setting_changed)
         self.window_.image_opened.connect(self._image_opened)
         self.window_.device_changed.connect(self._device_changed)
@@ -530,6 +532,15 @@ class StylePanel(Panel):
     def _rerender(self) -> None:
         if self._showing_our_result():
             self.apply()
+
+    def _slider_pressed(self) -> None:
+        """A new drag is a new undo step. If the last drag's picture is still on its way,
+        that drag's step ends now with what it shows, and this drag's step begins: the
+        late picture lands in this one, instead of joining the two drags in one step."""
+        if self._gesture_open and self._showing_our_result():
+            self._close_gesture()
+            self.window_.canvas.begin_gesture(self.choice().label())
+            self._gesture_open = True
 
     def _slider_released(self) -> None:
         if not self.busy() and not self._rerender_timer.isActive():
