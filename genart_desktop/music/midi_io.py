@@ -44,11 +44,105 @@ def read_midi(path: str | os.PathLike[str]) -> tuple[Score, list[str]]:
     return read_midi_bytes(data, name)
 
 
+# --- meta events that would make the whole file unreadable ---------------------------------
+def _valid_meta(kind: int, payload: bytes) -> bool:
+    """Tempo, time and key signatures as the standard lays them out; other kinds pass."""
+    if kind == 0x51:  # microseconds per quarter note, three bytes, not zero
+        return len(payload) == 3 and int.from_bytes(payload, "big") > 0
+    if kind == 0x58:  # numerator, denominator as a power of two, clocks, 32nds
+        return len(payload) == 4 and payload[0] >= 1 and payload[1] <= 6
+    if kind == 0x59:  # sharps (-7..7, signed) and major/minor
+        return len(payload) == 2 and (payload[0] <= 7 or payload[0] >= 249) and payload[1] <= 1
+    return True
+
+
+_META_NAMES = {0x51: "a broken tempo", 0x58: "a broken time signature",
+               0x59: "a broken key signature"}
+
+
+def _variable_length(data: bytes, at: int) -> tuple[int, int]:
+    value = 0
+    for _ in range(4):
+        byte = data[at]
+        at += 1
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, at
+    raise ValueError("variable-length number over four bytes")
+
+
+def _encode_variable_length(value: int) -> bytes:
+    out = [value & 0x7F]
+    value >>= 7
+    while value:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    return bytes(reversed(out))
+
+
+def drop_broken_meta_events(data: bytes) -> tuple[bytes, list[str]]:
+    """``data`` without the tempo, time and key signature events that break the rules
+    (one such event made mido refuse the whole file), their delta times carried to the
+    next event; and what was dropped, for the user. A file whose chunks cannot be walked
+    is returned as it is, for the MIDI reader to report."""
+    try:
+        header_length = int.from_bytes(data[4:8], "big")
+        out, at, dropped = bytearray(data[:8 + header_length]), 8 + header_length, []
+        while at + 8 <= len(data):
+            kind, length = data[at:at + 4], int.from_bytes(data[at + 4:at + 8], "big")
+            body = data[at + 8:at + 8 + length]
+            at += 8 + length
+            if kind == b"MTrk":
+                body = _clean_track(body, dropped)
+            out += kind + len(body).to_bytes(4, "big") + body
+        out += data[at:]
+    except (IndexError, ValueError):
+        return data, []
+    counts: dict[str, int] = {}
+    for what in dropped:
+        counts[what] = counts.get(what, 0) + 1
+    return bytes(out), [what if n == 1 else f"{n} events: {what}" for what, n in counts.items()]
+
+
+def _clean_track(track: bytes, dropped: list[str]) -> bytes:
+    out, at, carried, status = bytearray(), 0, 0, 0
+    while at < len(track):
+        delta, at = _variable_length(track, at)
+        start = at
+        if track[at] == 0xFF:
+            kind = track[at + 1]
+            length, data_at = _variable_length(track, at + 2)
+            at = data_at + length
+            if at > len(track):
+                raise ValueError("a meta event runs past the track's end")
+            if not _valid_meta(kind, track[data_at:at]):
+                dropped.append(_META_NAMES[kind])
+                carried += delta
+                continue
+        elif track[at] in (0xF0, 0xF7):
+            length, data_at = _variable_length(track, at + 1)
+            at = data_at + length
+        else:
+            if track[at] & 0x80:
+                status = track[at]
+                at += 1
+            elif not status:
+                raise ValueError("running status without a status byte")
+            at += 1 if 0xC0 <= status < 0xE0 else 2
+        out += _encode_variable_length(delta + carried) + track[start:at]
+        carried = 0
+    return bytes(out)
+
+
 def read_midi_bytes(data: bytes, name: str = "MIDI data") -> tuple[Score, list[str]]:
     import pretty_midi
 
     if not data.startswith(b"MThd"):
         raise UserError(f"{name}: not a MIDI file (no 'MThd' header)")
+    if len(data) >= 14 and data[12] & 0x80:
+        raise UserError(f"{name}: counts time in SMPTE frames, not beats; this reader needs "
+                        "a file whose time is in beats (save it again from your editor)")
+    data, dropped = drop_broken_meta_events(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -57,13 +151,13 @@ def read_midi_bytes(data: bytes, name: str = "MIDI data") -> tuple[Score, list[s
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(f"{name}: the MIDI data is broken or truncated ({reason})") from None
 
-    messages: list[str] = []
+    messages: list[str] = [f"{name}: ignored {what}" for what in dropped]
     if len(data) >= 10 and int.from_bytes(data[8:10], "big") == 2:
         # Format 2 holds independent patterns meant to play one after another; a score
         # has one timeline, so they are read on top of each other, and the user is told.
         messages.append(f"{name}: MIDI format 2 (independent patterns): its patterns are "
                         "read as parts played together, not one after another")
-    tempo_changes = _tempo_map(midi, name)
+    tempo_changes = _tempo_map(midi, name, messages)
     drums = [i for i in midi.instruments if i.is_drum and i.notes]
     parts = [i for i in midi.instruments if not i.is_drum and i.notes]
     if drums:
@@ -116,12 +210,17 @@ def read_midi_bytes(data: bytes, name: str = "MIDI data") -> tuple[Score, list[s
     return score, messages
 
 
-def _tempo_map(midi, name: str) -> list[TempoChange]:
+def _tempo_map(midi, name: str, messages: list[str]) -> list[TempoChange]:
+    """The tempo changes in beats; a tempo outside MIN_BPM..MAX_BPM (the notes' places in
+    beats do not depend on it) is played at the nearest of the two, with a message."""
     times, tempi = midi.get_tempo_changes()
     changes = []
     for seconds, bpm in zip(times, tempi):
         if not math.isfinite(bpm) or not MIN_BPM <= bpm <= MAX_BPM:
-            raise UserError(f"{name}: tempo {bpm:.4g} bpm is outside {MIN_BPM:.0f}..{MAX_BPM:.0f} bpm")
+            kept = MAX_BPM if not math.isfinite(bpm) or bpm > MAX_BPM else MIN_BPM
+            messages.append(f"{name}: tempo {bpm:.4g} bpm is outside {MIN_BPM:.0f}.."
+                            f"{MAX_BPM:.0f} bpm; played at {kept:.0f}")
+            bpm = kept
         beat = float(midi.time_to_tick(seconds) / midi.resolution)
         bpm = round(float(bpm), 3)   # MIDI stores whole microseconds per beat
         if changes and abs(changes[-1].beat - beat) < 1e-9:

@@ -53,10 +53,17 @@ def _bad_files(tmp_path):
         "empty.mid": "holds no notes",
         "drums.mid": "only drums",
         "huge.mid": "10000 notes",
-        "fast.mid": "tempo 3000 bpm",
-        "slow.mid": "tempo 5 bpm",
         "missing.mid": "cannot read the file",
     }
+
+
+@pytest.mark.parametrize("name, tempo, played", [("fast.mid", 3000.0, 1000.0),
+                                                 ("slow.mid", 5.0, 10.0)])
+def test_an_absurd_tempo_is_played_at_the_nearest_and_said(tmp_path, name, tempo, played):
+    score, messages = read_midi(_melody(tmp_path / name, tempo=tempo))
+    assert [c.bpm for c in score.tempo_changes] == [played]
+    assert [n.start for n in score.notes[:3]] == [0.0, 0.5, 1.0]  # the beats are the file's
+    assert any(f"tempo {tempo:g} bpm" in m and f"played at {played:g}" in m for m in messages)
 
 
 def test_each_bad_file_has_its_message(tmp_path):
@@ -70,7 +77,7 @@ def test_each_bad_file_has_its_message(tmp_path):
 
 def test_compose_prints_one_line_and_exits_nonzero(tmp_path, capsys):
     _bad_files(tmp_path)
-    for name in ("truncated.mid", "drums.mid", "huge.mid", "fast.mid"):
+    for name in ("truncated.mid", "drums.mid", "huge.mid", "garbage.mid"):
         status = cli.main(["compose", "--mode", "harmonize", "--in", str(tmp_path / name),
                            "-o", str(tmp_path / "out.mid")])
         err = capsys.readouterr().err.strip().splitlines()
