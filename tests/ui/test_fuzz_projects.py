@@ -175,3 +175,38 @@ def test_named_hostile_states_open_without_a_traceback(session_window, panels):
     except UserError:
         assert comparable(window.session.collect()) == before
     window.session.apply(base)
+
+
+PICTURE_PARAMETERS = {  # what the latent and style panels write into their PNGs
+    "model": "twemoji-gan", "seed": 7, "truncation": 0.7, "directions": {"0": 1.5, "3": -2.0},
+    "interpolation": {"a": {"model": "twemoji-gan", "seed": 1}, "b": {"model": "twemoji-gan",
+                      "seed": 2}, "t": 0.25},
+    "style": {"styles": [["builtin:2", "Name", 1.0], ["painting:poppies.jpg", "Poppies", 0.5]],
+              "mode": "fast", "strength": 0.8, "preserve_colors": False, "style_scale": 1.5},
+}
+
+
+def test_hostile_png_parameters_open_without_a_traceback(session_window):
+    """A PNG's stored parameters (File > Open of a picture this app or `genart` wrote):
+    every panel that reads them takes values of any type and size without an exception."""
+    window = session_window
+    handlers = [window.panels["latent"].open_parameters, window.panels["style"]._image_opened]
+    targets = list(leaf_paths(PICTURE_PARAMETERS))
+
+    @settings(max_examples=CASES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(targets), HOSTILE), min_size=1, max_size=4))
+    def case(changes):
+        parameters = copy.deepcopy(PICTURE_PARAMETERS)
+        for path, value in changes:
+            try:
+                parameters = replaced(parameters, path, value)
+            except (KeyError, IndexError, TypeError):
+                continue
+        for handler in handlers:
+            started = time.monotonic()
+            handler("fuzz.png", parameters)
+            assert time.monotonic() - started < 10, changes
+
+    case()
+    window.messages.clear()

@@ -667,10 +667,11 @@ class LatentPanel(Panel):
                                     "which is not installed; its sliders were restored anyway.")
         interpolation = (parameters or {}).get("interpolation")
         if isinstance(interpolation, dict):
-            a = LatentSettings.from_parameters(interpolation.get("a"))
-            b = LatentSettings.from_parameters(interpolation.get("b"))
+            ends = StateValues(interpolation, "picture's interpolation")
+            a = LatentSettings.from_parameters(ends.mapping("a"))
+            b = LatentSettings.from_parameters(ends.mapping("b"))
             if a is not None and b is not None:
-                self._set_ends(a, b, float(interpolation.get("t", 0.0)))
+                self._set_ends(a, b, ends.number("t", 0.0, 1.0, 0.0))
                 self._interp["active"] = True
         self.window_.show_panel(self.name)
         self.changed.emit()
