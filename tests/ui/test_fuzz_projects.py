@@ -33,7 +33,35 @@ HOSTILE = st.one_of(
     st.dictionaries(st.text(max_size=6), st.one_of(st.integers(), st.none(), st.text(max_size=3)),
                     max_size=3),
 )
-CASES = 150  # each case applies a whole project to the window
+PER_PLACE = 6  # hostile values tried at every place of the saved state, one at a time
+MIXED = 60     # and cases that change up to four places at once
+
+
+def run_cases(targets, check) -> int:
+    """``check(changes)`` over each place and the mixed cases; the number of cases run."""
+    count = [0]
+
+    def counted(changes):
+        count[0] += 1
+        check(changes)
+
+    for target in targets:
+        @settings(max_examples=PER_PLACE, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(st.lists(st.tuples(st.just(target), HOSTILE), min_size=1, max_size=1))
+        def one_place(changes):
+            counted(changes)
+
+        one_place()
+
+    @settings(max_examples=MIXED, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(targets), HOSTILE), min_size=2, max_size=4))
+    def several(changes):
+        counted(changes)
+
+    several()
+    return count[0]
 
 
 def leaf_paths(value, path=()):
@@ -90,9 +118,6 @@ def test_hostile_panel_states_are_refused_whole_or_applied_without_a_traceback(s
                for path in leaf_paths(data.state)]
     outcomes = {"applied": 0, "refused": 0}
 
-    @settings(max_examples=CASES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
-    @given(st.lists(st.tuples(st.sampled_from(targets), HOSTILE), min_size=1, max_size=4))
     def case(changes):
         window.session.apply(base)  # every case starts from the same work
         project = copy.deepcopy(base)
@@ -117,9 +142,9 @@ def test_hostile_panel_states_are_refused_whole_or_applied_without_a_traceback(s
         window.session.apply(again)
         assert again.warnings == [], (changes, again.warnings)
 
-    case()
-    print(f"fuzz: {sum(outcomes.values())} projects, {outcomes}")
-    assert sum(outcomes.values()) == CASES
+    cases = run_cases(targets, case)
+    print(f"fuzz: {cases} projects over {len(targets)} places, {outcomes}")
+    assert sum(outcomes.values()) == cases >= PER_PLACE * len(targets)
 
 
 def test_a_value_that_does_not_fit_is_named_and_the_rest_applied(session_window):
@@ -193,9 +218,6 @@ def test_hostile_png_parameters_open_without_a_traceback(session_window):
     handlers = [window.panels["latent"].open_parameters, window.panels["style"]._image_opened]
     targets = list(leaf_paths(PICTURE_PARAMETERS))
 
-    @settings(max_examples=CASES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
-    @given(st.lists(st.tuples(st.sampled_from(targets), HOSTILE), min_size=1, max_size=4))
     def case(changes):
         parameters = copy.deepcopy(PICTURE_PARAMETERS)
         for path, value in changes:
@@ -208,5 +230,6 @@ def test_hostile_png_parameters_open_without_a_traceback(session_window):
             handler("fuzz.png", parameters)
             assert time.monotonic() - started < 10, changes
 
-    case()
+    cases = run_cases(targets, case)
+    print(f"fuzz: {cases} picture parameter blocks over {len(targets)} places")
     window.messages.clear()
