@@ -18,8 +18,11 @@ import torch
 
 def save_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim.Optimizer,
                         step: int, seconds: float, generators: dict[str, np.random.Generator],
-                        curve: list, extra: dict[str, torch.Tensor] | None = None) -> None:
-    """Write atomically (a temporary file, then a rename), so a kill never leaves half."""
+                        curve: list, extra: dict[str, torch.Tensor] | None = None,
+                        moments_dtype: torch.dtype | None = None) -> None:
+    """Write atomically (a temporary file, then a rename), so a kill never leaves half.
+    ``moments_dtype`` (bfloat16, say) stores Adam's moments smaller: a state meant to be
+    committed stays a few tens of MB; they are read back in the parameters' dtype."""
     from safetensors.torch import save_file
 
     tensors = {f"net.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()
@@ -30,7 +33,9 @@ def save_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim
         if not state:
             continue
         for key in ("exp_avg", "exp_avg_sq"):
-            tensors[f"adam.{index}.{key}"] = state[key].detach().cpu().contiguous()
+            moment = state[key].detach().cpu()
+            tensors[f"adam.{index}.{key}"] = (moment if moments_dtype is None
+                                              else moment.to(moments_dtype)).contiguous()
         tensors[f"adam.{index}.step"] = torch.as_tensor(state["step"]).float().reshape(1)
     for name, tensor in (extra or {}).items():
         tensors[f"extra.{name}"] = tensor.detach().cpu().contiguous()
@@ -68,8 +73,8 @@ def load_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim
         if f"adam.{index}.exp_avg" in tensors:
             optimizer.state[param] = {
                 "step": tensors[f"adam.{index}.step"].reshape(()),
-                "exp_avg": tensors[f"adam.{index}.exp_avg"].to(param.device),
-                "exp_avg_sq": tensors[f"adam.{index}.exp_avg_sq"].to(param.device),
+                "exp_avg": tensors[f"adam.{index}.exp_avg"].to(param.device, param.dtype),
+                "exp_avg_sq": tensors[f"adam.{index}.exp_avg_sq"].to(param.device, param.dtype),
             }
     step, seconds = tensors["progress"].tolist()
     extra = {k[6:]: v for k, v in tensors.items() if k.startswith("extra.")}
