@@ -601,3 +601,25 @@ def test_default_roll_shows_two_octaves_and_most_of_a_chorale_on_a_1366x768_scre
     assert abs(result["empty_centre"] - 60) <= 1     # an empty roll is centred on middle C
     assert result["notes"] == len(notes)
     assert result["seen"] >= 0.8 * result["notes"], result
+
+
+@pytest.mark.parametrize("width", [1400, 760, 520])
+def test_toolbars_wrap_and_every_control_stays_on_screen(panel, window, qtbot, width):
+    """On a narrow dock the toolbar rows wrap onto more lines: no control is cut off."""
+    from PySide6.QtWidgets import QApplication
+
+    window.docks["music"].resize(width, 700)
+    QApplication.processEvents()
+    area = panel.controls
+    controls = [panel.play_button, panel.generate_button, panel.bars, panel.temperature,
+                panel.seed, panel.random_seed, panel.snap_box, panel.voice_box,
+                panel.velocity, panel.undo_button, panel.tempo, panel.key_box,
+                panel.denominator]
+    for control in controls:
+        left = control.mapTo(area, QPoint(0, 0)).x()
+        assert control.isVisible() and left >= 0, control
+        visible = panel.scroll_area.viewport().width()  # what the dock shows, not what scrolls
+        assert left + control.width() <= visible, (control, left, visible)
+    lines = {control.mapTo(area, QPoint(0, 0)).y() for control in controls}
+    assert len(lines) >= (2 if width > 1200 else 4)  # two rows, wrapped when narrow
+    assert panel.roll.height() > 150  # the roll keeps most of the room

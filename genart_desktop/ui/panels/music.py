@@ -25,13 +25,14 @@ from typing import Callable
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QColor, QDrag, QIcon, QPixmap
 from PySide6.QtWidgets import (QApplication, QButtonGroup, QCheckBox, QComboBox,
-                               QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+                               QDoubleSpinBox, QFileDialog, QLabel, QPushButton,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import PanelData
 from genart_desktop.music.score import (VOICE_NAMES, VOICES, Key, Note, Score, TempoChange,
                                         checked_time_signature)
+from genart_desktop.ui.flow_layout import FlowLayout
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.panels.music_audio import (SAMPLE_RATE, Player, SoundDeviceSink, Track,
                                                   seconds_to_beat, warm_up)
@@ -143,8 +144,8 @@ class MusicPanel(Panel):
         self._show_score_settings()
         self._update_buttons()
 
-    def _build_transport_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_transport_row(self) -> FlowLayout:
+        row = FlowLayout()  # wraps on a narrow screen instead of pushing controls off it
         self.play_button = QPushButton("Play")
         self.play_button.setObjectName("music-play")
         self.play_button.setToolTip("Play or pause (Space in the piano roll)")
@@ -154,9 +155,7 @@ class MusicPanel(Panel):
         self.loop_box = QCheckBox("Loop")
         self.loop_box.setToolTip("Loop the range dragged in the ruler (or the whole score)")
         self.loop_box.toggled.connect(lambda _: self._apply_loop())
-        for widget in (self.play_button, self.stop_button, self.loop_box):
-            row.addWidget(widget)
-        row.addSpacing(12)
+        row.group(self.play_button, self.stop_button, self.loop_box)
 
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("A new chorale of the given number of bars (replaces the score)")
@@ -177,28 +176,26 @@ class MusicPanel(Panel):
         self.regenerate_button.clicked.connect(self.regenerate)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_job)
-        for widget in (self.generate_button, self.bars, self.continue_button,
-                       self.harmonize_button, self.regenerate_button, self.cancel_button):
+        row.group(self.generate_button, self.bars)
+        for widget in (self.continue_button, self.harmonize_button, self.regenerate_button,
+                       self.cancel_button):
             row.addWidget(widget)
-        row.addSpacing(12)
-        row.addWidget(QLabel("Temperature"))
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.1, 2.0)
         self.temperature.setSingleStep(0.05)
         self.temperature.setValue(0.9)
-        row.addWidget(self.temperature)
-        row.addWidget(QLabel("Seed"))
+        row.group(QLabel("Temperature"), self.temperature)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        row.addWidget(self.seed)
         self.random_seed = QCheckBox("New each time")
         self.random_seed.setChecked(True)
+        row.group(QLabel("Seed"), self.seed)
         row.addWidget(self.random_seed)
-        row.addStretch(1)
         return row
 
-    def _build_edit_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_edit_row(self) -> FlowLayout:
+        row = FlowLayout()
+        tools = []
         self.tool_group = QButtonGroup(self)
         for name, text, tip in (("draw", "Draw", "Click to add notes, drag to set their length"),
                                 ("select", "Select", "Drag a rubber band; double-click adds")):
@@ -209,56 +206,53 @@ class MusicPanel(Panel):
             button.setObjectName(f"music-tool-{name}")
             self.tool_group.addButton(button)
             button.toggled.connect(lambda on, n=name: on and self._set_tool(n))
-            row.addWidget(button)
+            tools.append(button)
         self.tool_group.buttons()[0].setChecked(True)
-        row.addWidget(QLabel("Snap"))
         self.snap_box = QComboBox()
         for text, value in SNAPS:
             self.snap_box.addItem(text, value)
         self.snap_box.setCurrentIndex(2)
         self.snap_box.currentIndexChanged.connect(self._snap_changed)
-        row.addWidget(self.snap_box)
-        row.addWidget(QLabel("Voice"))
+        row.group(*tools, QLabel("Snap"), self.snap_box)
         self.voice_box = QComboBox()
         for voice, name in enumerate(VOICE_NAMES):
             self.voice_box.addItem(_swatch(VOICE_COLOURS[voice]), name)
         self.voice_box.setToolTip("Voice of new notes (and of the selection, with 'Set voice')")
         self.voice_box.currentIndexChanged.connect(self._voice_changed)
-        row.addWidget(self.voice_box)
         self.instrument_box = QComboBox()
         self.instrument_box.setToolTip("General MIDI instrument of this voice")
         for number, name in enumerate(GM_PROGRAMS):
             self.instrument_box.addItem(f"{number + 1} {name}")
         self.instrument_box.activated.connect(
             lambda program: self.document.set_program(self.voice_box.currentIndex(), program))
-        row.addWidget(self.instrument_box)
         set_voice = QToolButton()
         set_voice.setText("Set voice")
         set_voice.setToolTip("Move the selected notes to this voice")
         set_voice.clicked.connect(
             lambda: self.document.set_voice_of_selection(self.voice_box.currentIndex()))
-        row.addWidget(set_voice)
-        row.addWidget(QLabel("Velocity"))
+        row.group(QLabel("Voice"), self.voice_box, self.instrument_box, set_voice)
         self.velocity = QSpinBox()
         self.velocity.setRange(1, 127)
         self.velocity.setValue(80)
         self.velocity.setToolTip("Velocity of the selection, or of new notes")
         self.velocity.valueChanged.connect(self._velocity_changed)
-        row.addWidget(self.velocity)
+        row.group(QLabel("Velocity"), self.velocity)
+        transpose = []
         for text, semitones in (("−8va", -12), ("−1", -1), ("+1", 1), ("+8va", 12)):
             button = QToolButton()
             button.setText(text)
             button.setToolTip(f"Transpose the selection by {semitones:+d} semitones")
             button.clicked.connect(lambda _=False, s=semitones: self.document.transpose_selection(s))
-            row.addWidget(button)
+            transpose.append(button)
+        row.group(*transpose)
         self.undo_button = QToolButton()
         self.undo_button.setText("Undo")
         self.undo_button.clicked.connect(self.undo)
         self.redo_button = QToolButton()
         self.redo_button.setText("Redo")
         self.redo_button.clicked.connect(self.redo)
-        row.addWidget(self.undo_button)
-        row.addWidget(self.redo_button)
+        row.group(self.undo_button, self.redo_button)
+        zoom = []
         for text, slot in (("Zoom +", lambda: self.roll.zoom_time(1.25)),
                            ("Zoom −", lambda: self.roll.zoom_time(0.8)),
                            ("Taller", lambda: self.roll.zoom_pitch(1.2)),
@@ -266,21 +260,19 @@ class MusicPanel(Panel):
             button = QToolButton()
             button.setText(text)
             button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addSpacing(12)
-        row.addWidget(QLabel("Tempo"))
+            zoom.append(button)
+        row.group(*zoom)
         self.tempo = QDoubleSpinBox()
         self.tempo.setRange(20.0, 300.0)
         self.tempo.setDecimals(1)
         self.tempo.setSuffix(" bpm")
         self.tempo.valueChanged.connect(lambda bpm: self._score_setting(self.document.set_tempo, bpm))
-        row.addWidget(self.tempo)
+        row.group(QLabel("Tempo"), self.tempo)
         self.key_box = QComboBox()
         for key in KEYS:
             self.key_box.addItem(_key_text(key))
         self.key_box.currentIndexChanged.connect(
             lambda i: self._score_setting(self.document.set_key, KEYS[i]))
-        row.addWidget(self.key_box)
         self.numerator = QSpinBox()
         self.numerator.setRange(1, 16)
         self.denominator = QComboBox()
@@ -288,11 +280,8 @@ class MusicPanel(Panel):
             self.denominator.addItem(str(value), value)
         self.numerator.valueChanged.connect(lambda _: self._time_signature_changed())
         self.denominator.currentIndexChanged.connect(lambda _: self._time_signature_changed())
-        row.addWidget(self.numerator)
-        row.addWidget(QLabel("/"))
-        row.addWidget(self.denominator)
+        row.group(self.key_box, self.numerator, QLabel("/"), self.denominator)
         row.addWidget(_DragHandle(self))
-        row.addStretch(1)
         return row
 
     def busy(self) -> bool:

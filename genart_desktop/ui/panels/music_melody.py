@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSlider, QSpinB
                                QToolButton, QWidget)
 
 from genart_desktop.music.score import VOICE_NAMES, Note, Score
+from genart_desktop.ui.flow_layout import FlowLayout
 from genart_desktop.ui.settings import app_settings
 
 if TYPE_CHECKING:
@@ -80,9 +81,7 @@ class MelodyTools(QWidget):
     # --- layout ----------------------------------------------------------------------
     def _build(self) -> None:
         stored = app_settings()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Melody"))
+        row = FlowLayout(self)  # wraps in a narrow dock
         self.set_buttons = {}
         for which in ("A", "B"):
             button = QToolButton()
@@ -91,9 +90,8 @@ class MelodyTools(QWidget):
             button.setToolTip(f"Melody {which}: the selected notes, or else the top voice")
             button.clicked.connect(lambda _=False, w=which: self.take(w))
             self.set_buttons[which] = button
-            row.addWidget(button)
         self.sources_label = QLabel("A: —  B: —")
-        row.addWidget(self.sources_label)
+        row.group(QLabel("Melody"), *self.set_buttons.values(), self.sources_label)
         self.steps = QSpinBox()
         self.steps.setRange(2, 16)
         self.steps.setValue(int(stored.value("music/melody_steps", 5)))
@@ -102,9 +100,7 @@ class MelodyTools(QWidget):
         self.interpolate_button = QPushButton("Interpolate")
         self.interpolate_button.setToolTip("The melodies from A to B, after the score")
         self.interpolate_button.clicked.connect(self.interpolate)
-        row.addWidget(self.steps)
-        row.addWidget(self.interpolate_button)
-        row.addSpacing(8)
+        row.group(self.steps, self.interpolate_button)
         self.vary_button = QPushButton("Vary selection")
         self.vary_button.setToolTip("Variations of the selected notes to audition and pick")
         self.vary_button.clicked.connect(self.vary)
@@ -112,17 +108,15 @@ class MelodyTools(QWidget):
         self.count.setRange(1, 8)
         self.count.setValue(int(stored.value("music/melody_count", 4)))
         self.count.valueChanged.connect(lambda v: app_settings().setValue("music/melody_count", v))
-        row.addWidget(self.vary_button)
-        row.addWidget(self.count)
-        row.addWidget(QLabel("Closeness"))
+        row.group(self.vary_button, self.count)
         self.closeness = QSlider(Qt.Horizontal)
         self.closeness.setRange(0, 100)
         self.closeness.setValue(int(stored.value("music/melody_closeness", 70)))
-        self.closeness.setMaximumWidth(90)
+        self.closeness.setFixedWidth(90)
         self.closeness.setToolTip("Right: close to the melody; left: far from it")
         self.closeness.valueChanged.connect(
             lambda v: app_settings().setValue("music/melody_closeness", v))
-        row.addWidget(self.closeness)
+        row.group(QLabel("Closeness"), self.closeness)
 
         self.choices = QWidget()            # the variations to audition, while choosing
         choices_row = QHBoxLayout(self.choices)
@@ -144,19 +138,15 @@ class MelodyTools(QWidget):
         choices_row.addWidget(self.discard_button)
         self.choices.hide()
         row.addWidget(self.choices)
-        row.addSpacing(8)
-        row.addWidget(QLabel("A"))
         self.morph = QSlider(Qt.Horizontal)
         self.morph.setObjectName("melody-morph")
         self.morph.setRange(0, 100)
-        self.morph.setMaximumWidth(140)
+        self.morph.setFixedWidth(140)
         self.morph.setToolTip("Morph A's melody towards B (in A's place) as you drag")
         self.morph.sliderPressed.connect(self._morph_started)
         self.morph.valueChanged.connect(self._morph_moved)
         self.morph.sliderReleased.connect(self._morph_released)
-        row.addWidget(self.morph)
-        row.addWidget(QLabel("B"))
-        row.addStretch(1)
+        row.group(QLabel("A"), self.morph, QLabel("B"))
 
     @property
     def choosing(self) -> bool:
