@@ -48,7 +48,7 @@ def register(subparsers) -> None:
         description="Train a character model on a UTF-8 file or a folder of them "
                     "(poems separated by blank lines), or on a shipped corpus.")
     train.add_argument("source", nargs="?", help="FILE or FOLDER of UTF-8 texts")
-    train.add_argument("--corpus", choices=("tang", "english"),
+    train.add_argument("--corpus", choices=("tang", "tang-song", "english"),
                        help="train on a shipped corpus instead (fetches the data)")
     train.add_argument("--base", help="fine-tune this model: tang, english or NAME")
     train.add_argument("--minutes", type=float_range(0, low_open=True), default=10.0)

@@ -73,26 +73,49 @@ def tang_dir() -> Path:
     return folder
 
 
-def tang_corpus() -> Corpus:
-    train, held_out, dropped = [], [], 0
-    files = sorted(tang_dir().glob("poet.tang.*.json"), key=lambda p: int(p.stem.split(".")[-1]))
+def _poems(pattern: str):
+    """(id, normalized poem) from the package's files matching ``pattern``, in file order;
+    None for a poem dropped by ``normalize_chinese_poem``."""
+    files = sorted(tang_dir().glob(pattern), key=lambda p: int(p.stem.split(".")[-1]))
     for file in files:
         for record in json.loads(file.read_text(encoding="utf-8")):
-            text = normalize_chinese_poem(record.get("paragraphs") or [])
+            yield record["id"], normalize_chinese_poem(record.get("paragraphs") or [])
+
+
+def tang_corpus(with_song: bool = False) -> Corpus:
+    """The Tang poems (全唐詩), 5% held out by id. ``with_song``: the Song dynasty's shi
+    (全宋詩, four times as many, the same forms and script) join the training split only;
+    the held-out poems are the same Tang poems either way, so figures stay comparable."""
+    train, held_out, dropped = [], [], 0
+    for poem_id, text in _poems("poet.tang.*.json"):
+        if text is None:
+            dropped += 1
+            continue
+        (held_out if held_out_by_id(poem_id) else train).append(text)
+    tang_train = len(train)
+    song = 0
+    if with_song:
+        held = set(held_out)  # a Song copy of a held-out Tang poem stays out too
+        for _, text in _poems("poet.song.*.json"):
             if text is None:
                 dropped += 1
-                continue
-            (held_out if held_out_by_id(record["id"]) else train).append(text)
-    return Corpus("tang", train, held_out, {
-        "source": f"npm {TANG_PACKAGE}, dist/quantangshi/poet.tang.*.json (全唐詩)",
+            elif text not in held:
+                train.append(text)
+                song += 1
+    description = {
+        "source": f"npm {TANG_PACKAGE}, dist/quantangshi/poet.tang.*.json (全唐詩)"
+                  + (" and poet.song.*.json (全宋詩, training only)" if with_song else ""),
         "license": TANG_LICENSE,
         "attribution": "chinese-poetry project (github.com/chinese-poetry/chinese-poetry)",
         "script": "traditional",
-        "split": "held out by poem: sha1(id) % 100 < 5",
+        "split": "held out by poem: sha1(id) % 100 < 5, Tang poems only",
         "poems_train": len(train), "poems_held_out": len(held_out),
         "poems_dropped": dropped,
         "dropped_because": "annotations, missing characters (□) or non-CJK marks",
-    })
+    }
+    if with_song:
+        description |= {"poems_train_tang": tang_train, "poems_train_song": song}
+    return Corpus("tang-song" if with_song else "tang", train, held_out, description)
 
 
 def english_corpus(blocks: int = 80, held_out_every: int = 20, held_out_chars: int = 100_000,

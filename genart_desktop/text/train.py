@@ -50,7 +50,7 @@ SHIPPED_ALIASES = {"tang": "tang-poems", "english": "english-verse"}
 class TrainParams:
     output: str                       # a name (saved among the user's models) or a path stem
     source: str | None = None         # FILE or FOLDER of the user's texts
-    corpus: str | None = None         # or a shipped corpus: "tang" or "english"
+    corpus: str | None = None         # or a shipped corpus: "tang", "tang-song", "english"
     base: str | None = None           # fine-tune this model ("tang", "english" or a name)
     minutes: float = 10.0
     layers: int = 4
@@ -191,11 +191,11 @@ def evaluate_bpc(model: CharTransformer, stream: TokenStream, max_tokens: int | 
 
 def load_corpus(params: TrainParams) -> corpora.Corpus:
     if params.corpus:
-        if params.corpus == "tang":
-            return corpora.tang_corpus()
+        if params.corpus in ("tang", "tang-song"):
+            return corpora.tang_corpus(with_song=params.corpus == "tang-song")
         if params.corpus == "english":
             return corpora.english_corpus()
-        raise UserError(f"unknown corpus {params.corpus!r} (tang or english)")
+        raise UserError(f"unknown corpus {params.corpus!r} (tang, tang-song or english)")
     if not params.source:
         raise UserError("give a FILE or FOLDER of texts, or --corpus tang|english")
     return corpora.user_corpus(params.source)
@@ -358,7 +358,7 @@ def train(params: TrainParams, job: Job) -> Path:
         "architecture": config.to_card() | {"parameters": model.parameter_count()},
         "vocab": vocab.to_card(),
         "language": _language(corpus, base_card),
-        "script": "traditional" if params.corpus == "tang" else (
+        "script": "traditional" if params.corpus in ("tang", "tang-song") else (
             base_card.get("script") if base_card else None),
         "data": corpus.description | {"train_chars": corpus.train_chars,
                                       "held_out_chars": sum(len(t) for t in corpus.held_out)},
@@ -399,7 +399,7 @@ def train(params: TrainParams, job: Job) -> Path:
 def _language(corpus: corpora.Corpus, base_card: dict | None) -> str:
     if base_card:
         return base_card.get("language", "en")
-    if corpus.name == "tang":
+    if corpus.name in ("tang", "tang-song"):
         return "zh"
     if corpus.name == "english":
         return "en"
