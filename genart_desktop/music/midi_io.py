@@ -71,7 +71,7 @@ def _variable_length(data: bytes, at: int) -> tuple[int, int]:
     raise ValueError("variable-length number over four bytes")
 
 
-def _encode_variable_length(value: int) -> bytes:
+def encode_variable_length(value: int) -> bytes:
     out = [value & 0x7F]
     value >>= 7
     while value:
@@ -129,7 +129,7 @@ def _clean_track(track: bytes, dropped: list[str]) -> bytes:
             elif not status:
                 raise ValueError("running status without a status byte")
             at += 1 if 0xC0 <= status < 0xE0 else 2
-        out += _encode_variable_length(delta + carried) + track[start:at]
+        out += encode_variable_length(delta + carried) + track[start:at]
         carried = 0
     return bytes(out)
 

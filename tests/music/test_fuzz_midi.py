@@ -11,19 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genart_desktop.core.errors import UserError
+from genart_desktop.music.midi_io import encode_variable_length as variable_length
 from genart_desktop.music.midi_io import read_midi_bytes
 from genart_desktop.music.score import MAX_BEATS_PER_BAR, TIME_SIGNATURE_DENOMINATORS
 
 CASES = 300
-
-
-def variable_length(value: int) -> bytes:
-    out = [value & 0x7F]
-    value >>= 7
-    while value:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    return bytes(reversed(out))
 
 
 def meta(kind: int, payload: bytes, delta: int = 0) -> bytes:
