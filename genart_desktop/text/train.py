@@ -228,13 +228,10 @@ def train(params: TrainParams, job: Job) -> Path:
         model = CharTransformer(ModelConfig.from_card(state_card["architecture"]))
         vocab = Vocab.from_card(state_card["vocab"])
         base_card = state_card.get("base_card")
+        _convert_to_script(corpus, (base_card or {}).get("script"))  # as the first sitting
     elif params.base:
         model, vocab, base_card = load_lm(params.base)
-        if base_card.get("script"):  # a simplified text fine-tunes a traditional model as such
-            from genart_desktop.text.chinese import convert_script
-
-            corpus.train = [convert_script(d, base_card["script"]) for d in corpus.train]
-            corpus.held_out = [convert_script(d, base_card["script"]) for d in corpus.held_out]
+        _convert_to_script(corpus, base_card.get("script"))
         vocab = vocab.extended(corpus.train)
         model.resize_vocab(len(vocab))
     else:
@@ -394,6 +391,15 @@ def train(params: TrainParams, job: Job) -> Path:
         _remove_resume(resume_dir)
     job.progress(1.0, f"done: held-out {bpc:.3f} bits/char, saved {card_path}")
     return card_path
+
+
+def _convert_to_script(corpus: corpora.Corpus, script: str | None) -> None:
+    """A simplified text fine-tunes a traditional model as traditional (and vice versa)."""
+    if script:
+        from genart_desktop.text.chinese import convert_script
+
+        corpus.train = [convert_script(d, script) for d in corpus.train]
+        corpus.held_out = [convert_script(d, script) for d in corpus.held_out]
 
 
 def _language(corpus: corpora.Corpus, base_card: dict | None) -> str:
