@@ -37,6 +37,9 @@ def run_window(args: Namespace, process_start: float) -> int:
     window = MainWindow(restore_layout=not args.screenshot)
     sys.excepthook = _report_uncaught(window)
     window.show()
+    from genart_desktop.ui.stall_watchdog import StallWatchdog
+
+    window.stall_watchdog = StallWatchdog.from_environment()  # GENART_STALL_WATCHDOG=1
 
     if args.report_startup:
         # Benchmarks: the moment the window has been shown and painted once.
