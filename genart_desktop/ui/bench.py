@@ -6,6 +6,9 @@
   heavy torch job on all cores for 5 s and streams pictures to the canvas (one gesture).
   Each panel adds its own real job as ``stall_scenario`` in its module (see
   ``panel_scenarios``).
+- ``ui_stall_cause`` (with ``--why``): for each stall over 40 ms, the innermost frames of
+  every thread when it was seen (``ui/stall_watchdog.py``): a slow UI handler, or the
+  worker that held the GIL.
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ def heavy_torch_scenario(window, seconds: float) -> Callable[[], bool]:
 STARTUP_WAIT_S = 120.0
 
 
-def measure_stall(scenario: str, seconds: float) -> dict[str, float]:
+def measure_stall(scenario: str, seconds: float, why: bool = False) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
@@ -151,17 +154,34 @@ def measure_stall(scenario: str, seconds: float) -> dict[str, float]:
     heartbeat.setInterval(5)
     heartbeat.timeout.connect(beat)
     start = heavy_torch_scenario if scenario == "heavy_torch" else panel_scenarios()[scenario]
+    watchdog = None
+    if why:  # what every thread was doing in each stall over 40 ms
+        from genart_desktop.ui.stall_watchdog import StallWatchdog
+
+        watchdog = StallWatchdog(threshold_ms=40)
+        watchdog.start()
     heartbeat.start()
     done = start(window, seconds)
     while not done():
         app.processEvents()
         time.sleep(0.001)
     heartbeat.stop()
+    if watchdog is not None:
+        watchdog.stop()
     window.session.mark_clean()
     window.shutdown_workers()
     window.close()
+    causes = [{"ms": round((stall.seconds or 0) * 1000),
+               "threads": {name: _innermost(stack) for name, stack in stall.stacks.items()}}
+              for stall in (watchdog.stalls if watchdog else [])]
     return {"longest": max(gaps), "p99": percentile(gaps, 0.99),
-            "median": statistics.median(gaps), "beats": len(gaps)}
+            "median": statistics.median(gaps), "beats": len(gaps), "causes": causes}
+
+
+def _innermost(stack: str, frames: int = 2) -> list[str]:
+    """The last ``frames`` 'File ..., line N, in f' lines of a formatted stack."""
+    lines = [line.strip() for line in stack.splitlines() if line.strip().startswith("File ")]
+    return lines[-frames:]
 
 
 def main(argv: list[str]) -> int:
@@ -170,14 +190,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--scenario", action="append",
                         help="heavy_torch or a panel name (default: all)")
+    parser.add_argument("--why", action="store_true",
+                        help="also print what every thread was doing in each stall over 40 ms")
     args = parser.parse_args(argv)
     info = hardware()
     times = measure_startup(args.startup_runs)
     emit("startup_window_shown", round(statistics.median(times), 4), "s", target=1.0,
          runs=len(times), max=round(max(times), 4), **info)
     for scenario in args.scenario or ["heavy_torch", *panel_scenarios()]:
-        stall = measure_stall(scenario, args.seconds)
+        stall = measure_stall(scenario, args.seconds, why=args.why)
         emit("ui_longest_stall", round(stall["longest"], 2), "ms", target=50.0,
              scenario=scenario, heartbeat_ms=5, p99_ms=round(stall["p99"], 2),
              median_ms=round(stall["median"], 2), beats=stall["beats"], **info)
+        for cause in stall["causes"]:
+            emit("ui_stall_cause", cause["ms"], "ms", scenario=scenario, threads=cause["threads"])
     return 0
