@@ -93,6 +93,8 @@ RESTARTED = """
     print("text", window.panels["text"].editor.toPlainText())
     window.session.mark_clean()
     window.close()
+    from genart_desktop.ui.startup import exit_status
+    exit_status(0)  # as the app leaves: a model still loading is not waited for
 """
 
 
