@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 from pathlib import Path
@@ -39,6 +40,14 @@ CLOSE_WAIT_S = 1.5
 def unfinished_workers() -> int:
     """Workers still running a task that did not stop when the window closed."""
     return sum(worker.isRunning() for worker in _UNFINISHED_WORKERS)
+
+
+def _wait_for_unfinished_workers() -> None:
+    """At interpreter exit (a script that closed a window, not the app, which leaves at
+    once through ``startup.exit_status``): a QThread destroyed while running aborts the
+    process, so give the cancelled jobs time to end first."""
+    for worker in _UNFINISHED_WORKERS:
+        worker.wait(60_000)
 PANEL_CLASSES: tuple[type[Panel], ...] = (LatentPanel, StylePanel, InsightPanel, StudyPanel,
                                           RestorePanel, MusicPanel, TextPanel)
 # where each dock sits by default: the picture tools on the right (tabbed), sound and words below
@@ -584,6 +593,8 @@ class MainWindow(QMainWindow):
             if not worker.wait_stopped(int((deadline - time.monotonic()) * 1000)):
                 log.warning("worker %s did not stop in time; left to finish on its own", name)
                 worker.setParent(None)
+                if not _UNFINISHED_WORKERS:
+                    atexit.register(_wait_for_unfinished_workers)
                 _UNFINISHED_WORKERS.append(worker)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
