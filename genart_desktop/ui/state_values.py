@@ -94,32 +94,25 @@ class StateValues:
             return default
         return [float(x) for x in value]
 
-    def strings(self, key: str, default: Any = None) -> list[str] | None:
+    def _checked(self, key: str, fits, wanted: str, default: Any):
+        """The value when ``fits(value)``; missing or None: ``default``; else refused."""
         value = self.state.get(key, _MISSING)
         if value is _MISSING or value is None:
             return default
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            self.refuse(key, value, "a list of names")
+        if not fits(value):
+            self.refuse(key, value, wanted)
             return default
         return value
+
+    def strings(self, key: str, default: Any = None) -> list[str] | None:
+        return self._checked(key, lambda v: isinstance(v, list)
+                             and all(isinstance(x, str) for x in v), "a list of names", default)
 
     def mapping(self, key: str, default: Any = None) -> dict | None:
-        value = self.state.get(key, _MISSING)
-        if value is _MISSING or value is None:
-            return default
-        if not isinstance(value, dict):
-            self.refuse(key, value, "a set of named values")
-            return default
-        return value
+        return self._checked(key, lambda v: isinstance(v, dict), "a set of named values", default)
 
     def items(self, key: str, default: Any = None) -> list | None:
-        value = self.state.get(key, _MISSING)
-        if value is _MISSING or value is None:
-            return default
-        if not isinstance(value, list):
-            self.refuse(key, value, "a list")
-            return default
-        return value
+        return self._checked(key, lambda v: isinstance(v, list), "a list", default)
 
     def to_widget(self, widget, key: str, scale: float = 1.0) -> bool:
         """Set a spin box, slider or check box from ``key`` when the value fits the
