@@ -8,23 +8,11 @@ of optimisation steps at batch 64, on random pixels: the speed does not depend o
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 
 import numpy as np
 
-from genart_desktop.core.benchmarks import emit, hardware, percentile
-
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as handle:
-            pages = int(handle.read().split()[1])
-        import os
-
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from genart_desktop.core.benchmarks import emit, hardware, percentile, rss_mb
 
 
 def bench_model(name: str, decodes: int, device) -> None:
@@ -52,10 +40,10 @@ def bench_model(name: str, decodes: int, device) -> None:
         model.decode(batch)
         times.append((time.perf_counter() - start) * 1000)
     emit("latent.decode_batch64_ms", round(percentile(times, 0.5), 2), "ms", **tag)
-    before = _rss_mb()
+    before = rss_mb()
     for seed in range(decodes):
         model.sample(seed, 0.8, {seed % 16: 1.0})
-    after = _rss_mb()
+    after = rss_mb()
     emit("latent.rss_growth_over_decodes_mb", round(after - before, 2), "MB",
          decodes=decodes, rss_before_mb=round(before, 1), rss_after_mb=round(after, 1), **tag)
 

@@ -1,4 +1,5 @@
-"""``genart train-images``, ``genart sample`` and ``genart interpolate``.
+"""``genart train-images``, ``genart sample``, ``genart interpolate`` and
+``genart latent-directions``.
 
 torch is imported inside the handlers so that ``genart --help`` stays quick.
 """
@@ -14,6 +15,13 @@ from genart_desktop.core.cli_args import (MAX_SEED, existing_folder, float_range
                                           output_file, seed)
 from genart_desktop.core.errors import UserError
 from genart_desktop.latent.limits import DIRECTIONS, MAX_TRUNCATION
+
+DIRECTION_CHOICES = ("pca", "sefa", "named")  # engine.DIRECTION_SETS, without importing numpy
+DIRECTIONS_HELP = ("which directions --direction moves along: pca (principal, the default), "
+                   "sefa (closed-form factorization of the first layer) or named (fitted to "
+                   "lightness, colourfulness, warmth, size, roundness; numbered in that order, "
+                   "those that pass the check)")
+MAX_COUNT = 1024
 
 
 def register(subparsers) -> None:
@@ -43,9 +51,16 @@ def register(subparsers) -> None:
                    help="model name (saved in your models folder) or a path such as models/NAME")
     p.set_defaults(handler=command_train)
 
-    p = subparsers.add_parser("sample", help="one image from a latent model")
+    p = subparsers.add_parser(
+        "sample", help="images from a latent model",
+        description="One image, or with --count N the seeds SEED..SEED+N-1: as separate PNGs "
+                    "(OUT-SEED.png) or, with --sheet, one contact sheet.")
     p.add_argument("--model", required=True, help="model name or card path")
-    p.add_argument("--seed", type=seed, default=0, help=f"0 to {MAX_SEED}")
+    p.add_argument("--seed", type=seed, default=0, help=f"0 to {MAX_SEED} (the first, with --count)")
+    p.add_argument("--count", type=int_range(1, MAX_COUNT), default=1,
+                   help=f"how many seeds, from --seed on (1..{MAX_COUNT})")
+    p.add_argument("--sheet", action="store_true",
+                   help="with --count: one contact sheet (a grid, seed order) instead of files")
     p.add_argument("--truncation", type=float_range(0, MAX_TRUNCATION, low_open=True),
                    default=1.0,
                    help="scale of the random latent (1 = as trained, smaller = safer; "
@@ -53,9 +68,11 @@ def register(subparsers) -> None:
     p.add_argument("--direction", action="append", default=[], metavar="N=VALUE",
                    help=f"move along direction N (1..{DIRECTIONS}, as the sliders number "
                         "them) by VALUE standard deviations")
+    p.add_argument("--directions", choices=DIRECTION_CHOICES, default="pca", help=DIRECTIONS_HELP)
     p.add_argument("--scale", type=int_range(1, 64), default=1,
                    help="enlarge the PNG by this factor (1..64)")
-    p.add_argument("-o", "--output", type=output_file(".png"), required=True, help="PNG file")
+    p.add_argument("-o", "--output", type=output_file(".png"), required=True,
+                   help="PNG file (with --count and no --sheet: the name the files are numbered after)")
     p.set_defaults(handler=command_sample)
 
     p = subparsers.add_parser("interpolate", help="a walk between two seeds")
@@ -66,11 +83,22 @@ def register(subparsers) -> None:
                    default=1.0)
     p.add_argument("--direction", action="append", default=[], metavar="N=VALUE",
                    help=f"direction N (1..{DIRECTIONS}) moved by VALUE standard deviations")
+    p.add_argument("--directions", choices=DIRECTION_CHOICES, default="pca", help=DIRECTIONS_HELP)
     p.add_argument("--fps", type=float_range(0, 100, low_open=True), default=12.0,
                    help="frames per second (gif/webp)")
     p.add_argument("-o", "--output", type=output_file(".gif", ".webp", ".png"), required=True,
                    help="WALK.gif, WALK.webp or WALK.png (a strip)")
     p.set_defaults(handler=command_interpolate)
+
+    p = subparsers.add_parser(
+        "latent-directions", help="fit and check a latent model's named directions",
+        description="Fits one direction per measure (lightness, colourfulness, warmth, size, "
+                    "roundness) on thousands of samples and checks that each moves its measure "
+                    "monotonically (Spearman >= 0.9) and how much it moves the others. Prints "
+                    "the report; --write-card stores it in the model's card.")
+    p.add_argument("--model", required=True, help="model name or card path")
+    p.add_argument("--write-card", action="store_true", help="store the report in the card")
+    p.set_defaults(handler=command_latent_directions)
 
 
 def parse_directions(items: list[str], count: int = DIRECTIONS) -> dict[int, float]:
@@ -119,29 +147,86 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from genart_desktop.core.images import save_png
-    from genart_desktop.latent.engine import LatentModel, enlarge
+    import numpy as np
 
-    offsets = parse_directions(args.direction)
+    from genart_desktop.core.images import save_png
+    from genart_desktop.latent.engine import LatentModel, contact_sheet, enlarge
+
+    if args.sheet and args.count < 2:
+        raise UserError("--sheet needs --count of 2 or more")
+    if args.seed + args.count - 1 > MAX_SEED:
+        raise UserError(f"--seed {args.seed} --count {args.count} goes past the last seed, {MAX_SEED}")
+    offsets = parse_directions(args.direction, _set_size(args))
     model = LatentModel.load(args.model)
-    image = model.sample(args.seed, args.truncation, offsets)
-    output = args.output
-    save_png(enlarge(image, args.scale), output,
-             {"model": model.name, "seed": args.seed, "truncation": args.truncation,
-              "directions": {str(k): v for k, v in offsets.items()}})
-    print(output)
+    seeds = list(range(args.seed, args.seed + args.count))
+    images = np.concatenate([model.decode(np.stack([
+        model.latent_for(s, args.truncation, offsets, args.directions) for s in seeds[i:i + 64]]))
+        for i in range(0, len(seeds), 64)])
+    parameters = {"model": model.name, "truncation": args.truncation,
+                  "directions": {str(k): v for k, v in offsets.items()}}
+    if args.directions != "pca":
+        parameters["direction_set"] = args.directions
+    if args.count == 1 or args.sheet:
+        picture = images[0] if args.count == 1 else contact_sheet(images)
+        seed_info = {"seed": args.seed} if args.count == 1 else {"seeds": [seeds[0], seeds[-1]]}
+        save_png(enlarge(picture, args.scale), args.output, {**parameters, **seed_info})
+        print(args.output)
+        return 0
+    output = Path(args.output)
+    for seed_value, image in zip(seeds, images):
+        path = output.with_name(f"{output.stem}-{seed_value}{output.suffix}")
+        save_png(enlarge(image, args.scale), path, {**parameters, "seed": seed_value})
+        print(path)
     return 0
+
+
+def _set_size(args: argparse.Namespace) -> int:
+    """How many directions --direction may number: the named set has one per measure."""
+    if args.directions != "named":
+        return DIRECTIONS
+    from genart_desktop.latent.named_directions import ATTRIBUTES
+
+    return len(ATTRIBUTES)
 
 
 def command_interpolate(args: argparse.Namespace) -> int:
     from genart_desktop.latent.engine import LatentModel, save_walk
 
-    offsets = parse_directions(args.direction)
+    offsets = parse_directions(args.direction, _set_size(args))
     model = LatentModel.load(args.model)
-    frames = model.walk(args.seeds[0], args.seeds[1], args.frames, args.truncation, offsets)
-    save_walk(frames, Path(args.output), args.fps,
-              {"model": model.name, "seeds": list(args.seeds), "frames": args.frames,
-               "truncation": args.truncation,
-               "directions": {str(k): v for k, v in offsets.items()}})
+    frames = model.walk(args.seeds[0], args.seeds[1], args.frames, args.truncation, offsets,
+                        args.directions)
+    parameters = {"model": model.name, "seeds": list(args.seeds), "frames": args.frames,
+                  "truncation": args.truncation,
+                  "directions": {str(k): v for k, v in offsets.items()}}
+    if args.directions != "pca":
+        parameters["direction_set"] = args.directions
+    save_walk(frames, Path(args.output), args.fps, parameters)
     print(args.output)
+    return 0
+
+
+def command_latent_directions(args: argparse.Namespace) -> int:
+    import json
+
+    from genart_desktop.core.jobs import console_job
+    from genart_desktop.latent import named_directions
+    from genart_desktop.latent.engine import LatentModel
+
+    model = LatentModel.load(args.model)
+    fitted = named_directions.load_or_fit(model, console_job("named directions: "))
+    report = named_directions.report(fitted)
+    for entry in report["directions"]:
+        others = ", ".join(f"{k} {v:.2f}" for k, v in entry["disturbance"].items())
+        print(f"{entry['name']:>13}: follows the slider {entry['spearman']:.3f} "
+              f"({'shown' if entry['shown'] else 'not shown: below 0.9'}), moves by "
+              f"{entry['effect']:.2f} SD; the others by {others}")
+    if args.write_card:
+        card = dict(model.card)
+        card.setdefault("directions", {})
+        card["directions"] = {**card["directions"], "named": report}
+        tmp = model.info.card_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(model.info.card_path)
+        print(f"written into {model.info.card_path}")
     return 0

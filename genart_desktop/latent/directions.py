@@ -72,3 +72,29 @@ def gan_directions(generator, k: int = COUNT, samples: int = 8192, seed: int = 0
     directions = solution / solution.norm(dim=1, keepdim=True)
     return directions.float(), torch.ones(k), explained.float()
 
+
+
+def first_layer_weight(network) -> torch.Tensor:
+    """The weight (outputs x z_dim) of the layer that reads z: the decoder's projection."""
+    decoder = network.decoder if hasattr(network, "decoder") else network
+    return decoder.project.weight.detach()
+
+
+@torch.no_grad()
+def sefa_directions(weight: torch.Tensor, k: int = COUNT):
+    """Closed-form factorization (SeFa, Shen and Zhou, CVPR 2021): the unit z directions
+    that the first layer changes most, the top eigenvectors of W^T W. No sampling and no
+    training. As the authors' code does, each output unit's weights are first scaled to
+    unit length, so a few loud units do not decide alone. Returns (directions (k, z_dim),
+    each eigenvalue's share of the sum (k,)); signs are fixed so the largest component of
+    each direction is positive (the same directions on every machine)."""
+    weight = weight.double()
+    weight = weight / weight.norm(dim=1, keepdim=True).clamp(min=1e-12)
+    eigenvalues, eigenvectors = torch.linalg.eigh(weight.T @ weight)  # ascending
+    order = eigenvalues.argsort(descending=True)[:k]
+    directions = eigenvectors[:, order].T
+    largest = directions.abs().argmax(dim=1)
+    signs = directions.gather(1, largest[:, None]).sign()
+    directions = directions * torch.where(signs == 0, 1.0, signs)
+    shares = eigenvalues[order].clamp(min=0) / eigenvalues.clamp(min=0).sum()
+    return directions.float().contiguous(), shares.float()

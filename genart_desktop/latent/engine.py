@@ -8,7 +8,9 @@
 
 A latent for a seed is ``latent_mean + latent_basis @ (truncation * e)``, where ``e`` is
 standard normal noise drawn with NumPy's PCG64 generator (the same on every machine),
-plus ``sum(offsets[i] * direction_std[i] * directions[i])``. For a GAN the mean is 0
+plus ``sum(offsets[i] * direction_std[i] * directions[i])`` for the chosen set of
+directions (``DIRECTION_SETS``: the principal ones stored with the model, SeFa's
+closed-form ones, or the named ones fitted to measures). For a GAN the mean is 0
 and the basis the identity (its prior); for a VAE they are the Gaussian fitted to the
 encoder means of its training images (see ``directions``). Truncation scales the noise
 (a "temperature"): 1 is the full distribution, smaller values give safer, more average
@@ -18,6 +20,7 @@ images.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,22 @@ from genart_desktop.core.errors import UserError
 from genart_desktop.latent import data
 
 KIND_PREFIX = "latent-"
+# The sets of slider directions a model offers: key -> what the window calls it.
+DIRECTION_SETS = {"pca": "Principal (PCA)", "sefa": "Closed-form (SeFa)", "named": "Named"}
+
+
+@dataclass
+class DirectionSet:
+    """Unit directions in z (k, z_dim), the z distance of one slider unit (k,), and what
+    each slider is called and says about itself."""
+
+    directions: np.ndarray
+    std: np.ndarray
+    labels: list[str]
+    tooltips: list[str]
+
+    def __len__(self) -> int:
+        return len(self.directions)
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
@@ -60,6 +79,12 @@ class LatentModel:
         self.latent_mean = tensors["latent_mean"].cpu().numpy().astype(np.float32)
         self.latent_basis = tensors["latent_basis"].cpu().numpy().astype(np.float32)
         self._decoder = network.decoder if self.kind == "vae" else network
+        shares = [float(v) for v in self.explained_variance]
+        self._direction_sets = {"pca": DirectionSet(
+            self.directions, self.direction_std,
+            [f"{i + 1} · {share * 100:.1f}%" for i, share in enumerate(shares)],
+            [f"Principal direction {i + 1}: {share * 100:.2f}% of the variance"
+             for i, share in enumerate(shares)])}
 
     @classmethod
     def load(cls, name_or_info: str | Path | ModelInfo, device=None) -> "LatentModel":
@@ -93,28 +118,72 @@ class LatentModel:
             param.requires_grad_(False)
         return cls(info, network, tensors, device)
 
+    # -- directions ----------------------------------------------------------------------
+    def direction_set(self, key: str = "pca", job=None) -> DirectionSet:
+        """The sliders' directions for ``key`` (see ``DIRECTION_SETS``); SeFa's are computed
+        from the weights at once, the named ones fitted once per model file (seconds) and
+        cached."""
+        if key not in DIRECTION_SETS:
+            raise UserError(f"unknown set of directions {key!r} "
+                            f"(choose from {', '.join(DIRECTION_SETS)})")
+        if key not in self._direction_sets:
+            self._direction_sets[key] = (self._sefa_set() if key == "sefa"
+                                         else self._named_set(job))
+        return self._direction_sets[key]
+
+    def _sefa_set(self) -> DirectionSet:
+        from genart_desktop.latent.directions import COUNT, first_layer_weight, sefa_directions
+
+        directions, shares = sefa_directions(first_layer_weight(self.network), COUNT)
+        directions = directions.numpy().astype(np.float32)
+        # one prior standard deviation along each direction (1 for a GAN's N(0, I))
+        std = np.linalg.norm(directions @ self.latent_basis, axis=1).astype(np.float32)
+        return DirectionSet(directions, std,
+                            [f"{i + 1} · {v * 100:.1f}%" for i, v in enumerate(shares.tolist())],
+                            [f"Closed-form direction {i + 1} (SeFa): {v * 100:.2f}% of what the "
+                             "first layer amplifies" for i, v in enumerate(shares.tolist())])
+
+    def _named_set(self, job) -> DirectionSet:
+        from genart_desktop.latent.named_directions import DESCRIPTIONS, load_or_fit
+
+        shown = [d for d in load_or_fit(self, job) if d.passes]
+        if not shown:
+            raise UserError(f"model {self.name!r}: no measure follows any direction closely "
+                            "enough to make a named slider")
+        return DirectionSet(
+            np.array([d.direction for d in shown], np.float32),
+            np.array([d.std for d in shown], np.float32),
+            [d.name.capitalize() for d in shown],
+            [f"{d.name.capitalize()}: {DESCRIPTIONS[d.name]} (follows the slider with rank "
+             f"correlation {d.spearman:.2f})" for d in shown])
+
     # -- latents -----------------------------------------------------------------------
     def noise_for(self, seed: int) -> np.ndarray:
         """The standard normal numbers behind a seed (the space interpolation walks in)."""
         return np.random.default_rng(int(seed)).standard_normal(self.z_dim).astype(np.float32)
 
     def latent_from_noise(self, noise: np.ndarray, truncation: float = 1.0,
-                          offsets: dict[int, float] | None = None) -> np.ndarray:
+                          offsets: dict[int, float] | None = None,
+                          directions: str = "pca") -> np.ndarray:
         z = self.latent_mean + self.latent_basis @ (np.asarray(noise, np.float32) * float(truncation))
-        return self.move(z, offsets)
+        return self.move(z, offsets, directions)
 
     def latent_for(self, seed: int, truncation: float = 1.0,
-                   offsets: dict[int, float] | None = None) -> np.ndarray:
-        return self.latent_from_noise(self.noise_for(seed), truncation, offsets)
+                   offsets: dict[int, float] | None = None, directions: str = "pca") -> np.ndarray:
+        return self.latent_from_noise(self.noise_for(seed), truncation, offsets, directions)
 
-    def move(self, z: np.ndarray, offsets: dict[int, float] | None) -> np.ndarray:
-        """z shifted along principal directions by offsets in standard deviations."""
+    def move(self, z: np.ndarray, offsets: dict[int, float] | None,
+             directions: str = "pca") -> np.ndarray:
+        """z shifted by offsets, in standard deviations, along the set ``directions``."""
         z = np.array(z, np.float32)
-        for index, amount in sorted((offsets or {}).items()):  # one order: same sums
+        if not offsets:
+            return z
+        chosen = self.direction_set(directions)
+        for index, amount in sorted(offsets.items()):  # one order: same sums
             index = int(index)
-            if not 0 <= index < len(self.directions):
-                raise UserError(f"direction {index + 1} does not exist (1..{len(self.directions)})")
-            z += float(amount) * self.direction_std[index] * self.directions[index]
+            if not 0 <= index < len(chosen):
+                raise UserError(f"direction {index + 1} does not exist (1..{len(chosen)})")
+            z += float(amount) * chosen.std[index] * chosen.directions[index]
         return z
 
     # -- pixels --------------------------------------------------------------------------
@@ -128,14 +197,15 @@ class LatentModel:
         return data.unpremultiply(pixels)
 
     def sample(self, seed: int, truncation: float = 1.0,
-               offsets: dict[int, float] | None = None) -> np.ndarray:
-        return self.decode(self.latent_for(seed, truncation, offsets)[None])[0]
+               offsets: dict[int, float] | None = None, directions: str = "pca") -> np.ndarray:
+        return self.decode(self.latent_for(seed, truncation, offsets, directions)[None])[0]
 
     def walk(self, seed_a: int, seed_b: int, frames: int, truncation: float = 1.0,
-             offsets: dict[int, float] | None = None) -> np.ndarray:
+             offsets: dict[int, float] | None = None, directions: str = "pca") -> np.ndarray:
         """frames x H x W x 4: a spherical path between the noise of seed A and seed B."""
         a, b = self.noise_for(seed_a), self.noise_for(seed_b)
-        path = [self.latent_from_noise(slerp(a, b, i / (frames - 1)), truncation, offsets)
+        path = [self.latent_from_noise(slerp(a, b, i / (frames - 1)), truncation, offsets,
+                                       directions)
                 for i in range(frames)]
         return self.decode(np.stack(path))
 
@@ -172,6 +242,34 @@ def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
     if factor <= 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def contact_sheet(images: np.ndarray, columns: int | None = None, gap: int = 2) -> np.ndarray:
+    """N x H x W x 4 -> one transparent grid picture, row by row, nearly square."""
+    count, height, width, channels = images.shape
+    columns = columns or int(math.ceil(math.sqrt(count)))
+    rows = int(math.ceil(count / columns))
+    sheet = np.zeros((rows * (height + gap) - gap, columns * (width + gap) - gap, channels),
+                     images.dtype)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = row * (height + gap), column * (width + gap)
+        sheet[top:top + height, left:left + width] = image
+    return sheet
+
+
+def variations(model: "LatentModel", z: np.ndarray, count: int, closeness: float,
+               seed: int) -> np.ndarray:
+    """``count`` latents around ``z`` (count x z_dim): each keeps sqrt(1 - s^2) of z's
+    offset from the prior's mean and adds s times a fresh draw from the prior, with
+    s = 1 - closeness. Closeness 1 gives z itself, 0 independent samples; the mix keeps
+    the spread typical of the prior, so variations look as good as samples do."""
+    closeness = float(min(max(closeness, 0.0), 1.0))
+    spread = 1.0 - closeness
+    noise = np.random.default_rng(int(seed)).standard_normal((count, model.z_dim)).astype(np.float32)
+    offset = np.asarray(z, np.float32) - model.latent_mean
+    return (model.latent_mean + np.sqrt(1.0 - spread ** 2) * offset
+            + spread * noise @ model.latent_basis.T).astype(np.float32)
 
 
 def save_walk(frames: np.ndarray, path: Path, fps: float, parameters: dict[str, Any]) -> None:

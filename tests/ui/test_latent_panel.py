@@ -270,3 +270,56 @@ def test_project_state_round_trip(panel, qtbot):
     panel.window_.smooth_action.trigger()  # View > Smooth scaling off: the panel follows
     assert panel.crisp_box.currentData() is True and not panel.window_.canvas.smooth_scaling
     assert LatentSettings.from_parameters(data.state["settings"]) == expected
+
+
+def test_closed_form_sliders_replace_the_principal_ones(panel, qtbot, window, tmp_path):
+    canvas = window.canvas
+    panel.sliders[0].setValue(150)
+    wait_shown(qtbot, panel, panel._serial)
+    along_pca = canvas.image.copy()
+
+    panel.direction_set_box.setCurrentIndex(panel.direction_set_box.findData("sefa"))
+    qtbot.waitUntil(lambda: panel.slider_names[0].toolTip().startswith("Closed-form"),
+                    timeout=TIMEOUT)
+    assert all(slider.value() == 0 for slider in panel.sliders)  # another set: from the centre
+    assert all(slider.isEnabled() for slider in panel.sliders)  # z_dim 16: sixteen directions
+    panel.sliders[0].setValue(150)
+    wait_shown(qtbot, panel, panel._serial)
+    assert not np.array_equal(canvas.image, along_pca)
+    assert canvas.state.parameters["direction_set"] == "sefa"
+    along_sefa = canvas.image.copy()
+
+    path = str(tmp_path / "sefa.png")
+    handle = window.save_image(path)
+    qtbot.waitUntil(lambda: handle.done, timeout=TIMEOUT)
+    panel.direction_set_box.setCurrentIndex(panel.direction_set_box.findData("pca"))
+    qtbot.waitUntil(lambda: panel.slider_names[0].toolTip().startswith("Direction 1"),
+                    timeout=TIMEOUT)
+    with qtbot.waitSignal(window.image_opened, timeout=TIMEOUT):
+        window.open_path(path)
+    assert panel.direction_set() == "sefa" and panel.sliders[0].value() == 150
+    wait_shown(qtbot, panel, panel.request_render("again"))
+    assert np.array_equal(canvas.image, along_sefa)
+
+
+def test_a_chosen_variation_becomes_the_picture_in_one_undo_step(panel, qtbot, window):
+    canvas = window.canvas
+    wait_shown(qtbot, panel, panel.request_render("start"))
+    before, steps = canvas.image.copy(), len(canvas.history)
+    panel.closeness.setValue(60)
+    handle = panel.show_variations()
+    qtbot.waitUntil(lambda: handle.done, timeout=TIMEOUT)
+    assert all(b.isEnabled() and not b.icon().isNull() for b in panel.variation_buttons)
+    assert len(canvas.history) == steps  # thumbnails only: the picture is unchanged
+
+    panel.variation_buttons[2].click()
+    wait_shown(qtbot, panel, panel._serial)
+    assert not np.array_equal(canvas.image, before)
+    assert len(canvas.history) == steps + 1
+    assert canvas.state.parameters["latent_origin"] == "variation"
+    assert "variation" in panel.source_label.text()
+    window.undo_action.trigger()
+    assert np.array_equal(canvas.image, before)
+
+    panel.select_model("tiny-vae")  # another model's latents: the grid empties
+    assert not any(b.isEnabled() for b in panel.variation_buttons)

@@ -1,5 +1,6 @@
-"""Latent-space sliders: a VAE or a GAN explored by seeds, sixteen principal directions,
-interpolation between two states, encoding the canvas, and training on the user's images.
+"""Latent-space sliders: a VAE or a GAN explored by seeds, sixteen directions (principal,
+closed-form or named), a grid of variations around the picture, interpolation between two
+states, encoding the canvas, and training on the user's images.
 
 Every change turns the widgets into a ``LatentSettings`` and asks the panel's worker to
 decode it (key "render": latest wins, so a drag never queues behind itself). Models are
@@ -15,7 +16,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSlider, QSpinBox, QToolButton, QVBoxLayout,
@@ -28,7 +30,7 @@ from genart_desktop.core.project import PanelData
 from genart_desktop.ui import settings as settings_module
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.state_values import StateValues
-from genart_desktop.ui.panels.latent_state import (DIRECTIONS, LatentSettings,
+from genart_desktop.ui.panels.latent_state import (DIRECTION_SETS, DIRECTIONS, LatentSettings,
                                                    interpolated_latent, upscale)
 from genart_desktop.ui.panels.latent_training import TrainingBox
 from genart_desktop.ui.panels.latent_training_run import training_threads
@@ -38,6 +40,10 @@ log = logging.getLogger(__name__)
 
 SLIDER_STEPS = 100  # slider units per standard deviation
 SCALES = (1, 2, 4, 8)
+DIRECTION_SET_NAMES = {"pca": "Principal (PCA)", "sefa": "Closed-form (SeFa)",
+                       "named": "Named (lightness, size, …)"}
+VARIATIONS = 8
+VARIATION_ICON = 72  # px
 
 
 class LatentPanel(Panel):
@@ -52,6 +58,8 @@ class LatentPanel(Panel):
         self._models: dict[str, Any] = {}  # card path -> LatentModel, worker thread only
         self._infos: dict[str, ModelInfo] = {}
         self._encoded: list[float] | None = None
+        self._encoded_origin = "picture"  # or "variation"
+        self._variations: tuple[str, list] | None = None  # (model card path, latents)
         self._interp: dict[str, Any] = {"a": None, "b": None, "active": False}
         self._serial = 0
         self._shown_serial = 0
@@ -131,6 +139,7 @@ class LatentPanel(Panel):
         layout.addWidget(self.source_label)
 
         layout.addWidget(self._build_directions())
+        layout.addWidget(self._build_variations())
         layout.addWidget(self._build_interpolation())
         layout.addWidget(self._build_encode())
         self.training = TrainingBox(self.window_)
@@ -152,6 +161,18 @@ class LatentPanel(Panel):
         box = QGroupBox("Directions (standard deviations)")
         grid = QGridLayout(box)
         grid.setColumnStretch(1, 1)
+        self.direction_set_box = QComboBox()
+        self.direction_set_box.setObjectName("latent-direction-set")
+        for key in DIRECTION_SETS:
+            self.direction_set_box.addItem(DIRECTION_SET_NAMES[key], key)
+        self.direction_set_box.setToolTip(
+            "Principal: the directions along which the model's pictures vary most (PCA)\n"
+            "Closed-form: the directions the generator's first layer amplifies most (SeFa)\n"
+            "Named: directions fitted to lightness, colourfulness, warmth, size and roundness;\n"
+            "only those that move their measure steadily are shown (fitted once per model)")
+        self.direction_set_box.currentIndexChanged.connect(self._direction_set_changed)
+        grid.addWidget(QLabel("Sliders"), 0, 0)
+        grid.addWidget(self.direction_set_box, 0, 1, 1, 3)
         self.sliders: list[QSlider] = []
         self.slider_names: list[QLabel] = []
         self.slider_values: list[QLabel] = []
@@ -170,13 +191,49 @@ class LatentPanel(Panel):
             self._connect_drag(slider, f"Direction {index + 1}",
                                lambda v, i=index: self._direction_changed(i, v))
             for column, widget in enumerate((name, slider, value, reset)):
-                grid.addWidget(widget, index, column)
+                grid.addWidget(widget, index + 1, column)
             self.sliders.append(slider)
             self.slider_names.append(name)
             self.slider_values.append(value)
         reset_all = QPushButton("Reset all")
         reset_all.clicked.connect(self.reset_all)
-        grid.addWidget(reset_all, DIRECTIONS, 0, 1, 4)
+        grid.addWidget(reset_all, DIRECTIONS + 1, 0, 1, 4)
+        return box
+
+    def _build_variations(self) -> QGroupBox:
+        box = QGroupBox("Variations")
+        layout = QVBoxLayout(box)
+        row = QHBoxLayout()
+        self.closeness = QSlider(Qt.Orientation.Horizontal)
+        self.closeness.setObjectName("latent-closeness")
+        self.closeness.setRange(0, 100)
+        self.closeness.setValue(70)
+        self.closeness.setToolTip("How close the variations stay to the picture: 100% the "
+                                  "picture itself, 0% unrelated new pictures")
+        self.closeness_label = QLabel("70%")
+        self.closeness_label.setFixedWidth(self.closeness_label.fontMetrics().horizontalAdvance("100%") + 6)
+        self.closeness.valueChanged.connect(lambda v: self.closeness_label.setText(f"{v}%"))
+        self.variations_button = QPushButton("Show variations")
+        self.variations_button.setToolTip(f"{VARIATIONS} pictures around the one on the canvas; "
+                                          "click one to make it the picture")
+        self.variations_button.clicked.connect(self.show_variations)
+        row.addWidget(QLabel("Closeness"))
+        row.addWidget(self.closeness, 1)
+        row.addWidget(self.closeness_label)
+        row.addWidget(self.variations_button)
+        layout.addLayout(row)
+        grid = QGridLayout()
+        self.variation_buttons: list[QToolButton] = []
+        for index in range(VARIATIONS):
+            button = QToolButton()
+            button.setObjectName(f"latent-variation-{index}")
+            button.setIconSize(QSize(VARIATION_ICON, VARIATION_ICON))
+            button.setAutoRaise(True)
+            button.setEnabled(False)
+            button.clicked.connect(lambda checked=False, i=index: self.choose_variation(i))
+            grid.addWidget(button, index // 4, index % 4)
+            self.variation_buttons.append(button)
+        layout.addLayout(grid)
         return box
 
     def _build_interpolation(self) -> QGroupBox:
@@ -275,19 +332,59 @@ class LatentPanel(Panel):
 
     def _update_model_widgets(self) -> None:
         info = self.current_info()
-        explained = list((info.card.get("directions") or {}).get("explained_variance") or []) \
-            if info else []
-        for index, label in enumerate(self.slider_names):
-            if index < len(explained):
-                label.setText(f"{index + 1} · {explained[index] * 100:.1f}%")
-                label.setToolTip(f"Direction {index + 1} explains {explained[index] * 100:.2f}% "
-                                 "of the variance")
-            else:
-                label.setText(f"{index + 1}")
-            self.sliders[index].setEnabled(info is not None and (not explained or index < len(explained)))
+        self._update_direction_labels()
         is_vae = info is not None and info.kind == "latent-vae"
         self.encode_button.setEnabled(is_vae)
         self.encode_button.setToolTip("" if is_vae else "Only a VAE can encode pictures")
+
+    def direction_set(self) -> str:
+        return str(self.direction_set_box.currentData() or "pca")
+
+    def _update_direction_labels(self) -> None:
+        """The sliders' names and how many there are, for the model and set chosen. The
+        principal set's are in the model's card; the others come from the loaded model on
+        the worker (the named ones are fitted the first time: seconds, with progress)."""
+        info, key = self.current_info(), self.direction_set()
+        if info is None or key == "pca":
+            explained = list((info.card.get("directions") or {}).get("explained_variance") or []) \
+                if info else []
+            self._set_slider_labels(
+                [f"{i + 1} · {share * 100:.1f}%" for i, share in enumerate(explained)],
+                [f"Direction {i + 1} explains {share * 100:.2f}% of the variance"
+                 for i, share in enumerate(explained)], enabled=info is not None and not explained)
+            return
+        self._set_slider_labels([], [], enabled=False)  # until the set is known
+
+        def work(job):
+            chosen = self._load(info).direction_set(key, job)
+            return chosen.labels, chosen.tooltips
+
+        def failed(message: str) -> None:
+            self.window_.show_error(message)
+            self._quiet_set(lambda: self.direction_set_box.setCurrentIndex(0))
+            self._update_direction_labels()
+
+        self.worker.submit(work, key="directions", label=f"{DIRECTION_SET_NAMES[key]} directions",
+                           show_progress=key == "named",
+                           on_result=lambda result: self._set_slider_labels(*result),
+                           on_error=failed)
+
+    def _set_slider_labels(self, labels: list[str], tooltips: list[str],
+                           enabled: bool = False) -> None:
+        """Sliders with a label are enabled; the others too when ``enabled`` (a card
+        that does not list its directions)."""
+        for index, (name, slider) in enumerate(zip(self.slider_names, self.sliders)):
+            name.setText(labels[index] if index < len(labels) else f"{index + 1}")
+            name.setToolTip(tooltips[index] if index < len(tooltips) else "")
+            slider.setEnabled(index < len(labels) or enabled)
+
+    def _direction_set_changed(self) -> None:
+        if self._quiet:
+            return
+        # positions along one set mean nothing along another: the sliders start at the centre
+        self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
+        self._update_direction_labels()
+        self._changed_and_render(f"Sliders: {self.direction_set_box.currentText()}")
 
     def _load(self, info: ModelInfo):
         """On the worker thread: the model, loaded once and kept on its device."""
@@ -314,6 +411,7 @@ class LatentPanel(Panel):
         self._encoded = None
         self._interp["active"] = False
         self.encode_label.setText("")
+        self._clear_variations()
         self.changed.emit()
         self.request_render(f"Model {self.model_name()}")
 
@@ -331,7 +429,8 @@ class LatentPanel(Panel):
         return LatentSettings(model=self.model_name() or "", seed=self.seed_box.value(),
                               truncation=self.truncation.value() / 100.0,
                               offsets=[s.value() / SLIDER_STEPS for s in self.sliders],
-                              encoded=None if self._encoded is None else list(self._encoded))
+                              encoded=None if self._encoded is None else list(self._encoded),
+                              direction_set=self.direction_set(), origin=self._encoded_origin)
 
     def apply_settings(self, settings: LatentSettings) -> bool:
         """Put the widgets in this state without drawing; False if the model is unknown."""
@@ -342,12 +441,16 @@ class LatentPanel(Panel):
             found = self.select_model(settings.model) if settings.model else False
             self.seed_box.setValue(settings.seed)
             self.truncation.setValue(round(settings.truncation * 100))
+            self.direction_set_box.setCurrentIndex(
+                self.direction_set_box.findData(settings.direction_set))
             for slider, value in zip(self.sliders, settings.offsets):
                 slider.setValue(round(value * SLIDER_STEPS))
 
         self._quiet_set(fill)
         self._encoded = None if settings.encoded is None else list(settings.encoded)
+        self._encoded_origin = settings.origin
         self._interp["active"] = False
+        self._update_direction_labels()
         self._refresh_labels()
         return found
 
@@ -543,6 +646,54 @@ class LatentPanel(Panel):
         else:
             self._end_gesture_at = self._serial
 
+    # --- variations ---------------------------------------------------------------------------------------
+    def show_variations(self):
+        """Pictures around the current one, as thumbnails to choose from (on the worker)."""
+        info = self.current_info()
+        if info is None:
+            self.window_.show_error("Pick a latent model first.")
+            return None
+        settings = self.settings()
+        closeness = self.closeness.value() / 100.0
+        seed = random.randrange(MAX_SEED)
+        key = str(info.card_path)
+
+        def work(job):
+            from genart_desktop.latent.engine import variations
+
+            model = self._load(info)
+            latents = variations(model, settings.latent(model), VARIATIONS, closeness, seed)
+            return latents, model.decode(latents)
+
+        def shown(result) -> None:
+            latents, pictures = result
+            self._variations = (key, [list(map(float, z)) for z in latents])
+            for button, picture in zip(self.variation_buttons, pictures):
+                from genart_desktop.ui.canvas import qimage_from_array
+
+                pixmap = QPixmap.fromImage(qimage_from_array(upscale(picture, 2, True)))
+                button.setIcon(QIcon(pixmap))
+                button.setEnabled(True)
+                button.setToolTip("Make this the picture (one undo step)")
+
+        return self.worker.submit(work, key="variations", label="variations", on_result=shown)
+
+    def choose_variation(self, index: int) -> None:
+        if self._variations is None or self._variations[0] != self.model_box.currentData():
+            return
+        latent = self._variations[1][index]
+        self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
+        self._encoded = list(latent)
+        self._encoded_origin = "variation"
+        self._changed_and_render("Variation")
+
+    def _clear_variations(self) -> None:
+        self._variations = None
+        for button in self.variation_buttons:
+            button.setIcon(QIcon())
+            button.setEnabled(False)
+            button.setToolTip("")
+
     # --- interpolation ------------------------------------------------------------------------------------
     def set_end(self, which: str) -> None:
         settings = self._interp_current()
@@ -645,6 +796,7 @@ class LatentPanel(Panel):
             latent, error = result
             self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
             self._encoded = latent
+            self._encoded_origin = "picture"
             self._interp["active"] = False
             self.encode_label.setText(f"Reconstruction error {error * 100:.1f}% (RMS over white; "
                                       "0% would be exact)")

@@ -2,9 +2,10 @@
 
 ``LatentSettings`` is what File > Save image as writes into the PNG (through the canvas
 state's parameters) and what File > Open of that PNG gives back. Its keys follow
-``genart sample`` (model, seed, truncation, directions as {"index": std}), so a PNG
-written by the CLI opens in the panel too. Directions are numbered from 0 in files and
-from 1 on screen.
+``genart sample`` (model, seed, truncation, directions as {"index": std}, and
+"direction_set" when the sliders are not the principal directions), so a PNG written by
+the CLI opens in the panel too. Directions are numbered from 0 in files and from 1 on
+screen.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import numpy as np
 from genart_desktop.latent.limits import DIRECTIONS  # the CLI's --direction 1..16 too
 
 GENERATOR = "latent"  # marks parameters written by this panel
+# engine.DIRECTION_SETS' keys (the engine imports torch; this module must not)
+DIRECTION_SETS = ("pca", "sefa", "named")
 
 
 @dataclass
@@ -27,8 +30,13 @@ class LatentSettings:
     seed: int = 0
     truncation: float = 1.0
     offsets: list[float] = field(default_factory=lambda: [0.0] * DIRECTIONS)
-    #: an encoded picture's latent (VAE); when set it replaces the seed's latent
+    #: a latent not drawn from the seed: an encoded picture's (VAE) or a chosen variation's;
+    #: when set it replaces the seed's latent
     encoded: list[float] | None = None
+    #: which directions the sliders move along (``DIRECTION_SETS``)
+    direction_set: str = "pca"
+    #: where ``encoded`` came from: "picture" or "variation"
+    origin: str = "picture"
 
     def offsets_dict(self) -> dict[int, float]:
         return {index: value for index, value in enumerate(self.offsets) if value}
@@ -36,11 +44,14 @@ class LatentSettings:
     def latent(self, model) -> np.ndarray:
         """The latent this state decodes to, for a loaded ``LatentModel``."""
         if self.encoded is not None:
-            return model.move(np.asarray(self.encoded, np.float32), self.offsets_dict())
-        return model.latent_for(self.seed, self.truncation, self.offsets_dict())
+            return model.move(np.asarray(self.encoded, np.float32), self.offsets_dict(),
+                              self.direction_set)
+        return model.latent_for(self.seed, self.truncation, self.offsets_dict(),
+                                self.direction_set)
 
     def describe(self) -> str:
-        source = "encoded picture" if self.encoded is not None else f"seed {self.seed}"
+        source = (("a variation" if self.origin == "variation" else "encoded picture")
+                  if self.encoded is not None else f"seed {self.seed}")
         moved = len(self.offsets_dict())
         return source + (f", {moved} slider{'s' * (moved > 1)} moved" if moved else "")
 
@@ -48,8 +59,12 @@ class LatentSettings:
         out: dict[str, Any] = {"generator": GENERATOR, "model": self.model, "seed": self.seed,
                                "truncation": round(self.truncation, 4),
                                "directions": {str(i): round(v, 4) for i, v in self.offsets_dict().items()}}
+        if self.direction_set != "pca":
+            out["direction_set"] = self.direction_set
         if self.encoded is not None:
             out["encoded_latent"] = [round(float(v), 6) for v in self.encoded]
+            if self.origin != "picture":
+                out["latent_origin"] = self.origin
         return out
 
     @classmethod
@@ -85,8 +100,12 @@ class LatentSettings:
                     or any(number(v, -1e6, 1e6) is None for v in encoded):
                 return None
             encoded = [float(v) for v in encoded]
+        direction_set = parameters.get("direction_set", "pca")
+        origin = parameters.get("latent_origin", "picture")
+        if direction_set not in DIRECTION_SETS or origin not in ("picture", "variation"):
+            return None
         return cls(model=parameters["model"], seed=int(seed), truncation=truncation,
-                   offsets=offsets, encoded=encoded)
+                   offsets=offsets, encoded=encoded, direction_set=direction_set, origin=origin)
 
     def copy(self) -> "LatentSettings":
         return replace(self, offsets=list(self.offsets),
@@ -98,16 +117,18 @@ def interpolated_latent(model, a: LatentSettings, b: LatentSettings, t: float) -
 
     Two seeds walk a spherical path between their noises (the engine's ``slerp``, which
     keeps the norm typical of the prior) with truncation and sliders blended linearly;
-    an encoded picture on either end has no noise, so the latents blend linearly.
+    an encoded picture on either end has no noise, and sliders of two different sets do
+    not blend, so then the latents blend linearly.
     """
     from genart_desktop.latent.engine import slerp
 
     t = float(min(max(t, 0.0), 1.0))
-    if a.encoded is None and b.encoded is None:
+    if a.encoded is None and b.encoded is None and a.direction_set == b.direction_set:
         noise = slerp(model.noise_for(a.seed), model.noise_for(b.seed), t)
         truncation = (1 - t) * a.truncation + t * b.truncation
-        offsets = {i: (1 - t) * a.offsets[i] + t * b.offsets[i] for i in range(DIRECTIONS)}
-        return model.latent_from_noise(noise, truncation, offsets)
+        offsets = {i: (1 - t) * a.offsets[i] + t * b.offsets[i] for i in range(DIRECTIONS)
+                   if a.offsets[i] or b.offsets[i]}
+        return model.latent_from_noise(noise, truncation, offsets, a.direction_set)
     return ((1 - t) * a.latent(model) + t * b.latent(model)).astype(np.float32)
 
 
