@@ -1,6 +1,7 @@
 """``python -m genart_desktop.bench AREA [options]``: print benchmark JSON lines.
 
-AREA is ``ui`` or one of the creative areas; each has its own ``bench.py`` (``melody``:
+AREA is ``ui`` or one of the creative areas; each has its own ``bench.py`` (``close``, the
+window closed while each kind of job runs: ``ui/close_bench.py``; ``melody``:
 ``music/melody_bench.py``; ``decoding``, the text sampling defaults: ``text/decoding_bench.py``).
 ``panel NAME`` runs a panel's latency benchmark (``genart_desktop/ui/panels/NAME_bench.py``).
 """
@@ -10,10 +11,11 @@ from __future__ import annotations
 import importlib
 import sys
 
-AREAS = ("ui", "latent", "style", "insight", "study", "restore", "music", "melody", "text",
+AREAS = ("ui", "close", "latent", "style", "insight", "study", "restore", "music", "melody", "text",
          "decoding", "panel")
 # Areas whose benchmark lives in another area's folder.
-MODULES = {"melody": "genart_desktop.music.melody_bench",
+MODULES = {"close": "genart_desktop.ui.close_bench",
+           "melody": "genart_desktop.music.melody_bench",
            "decoding": "genart_desktop.text.decoding_bench"}
 
 

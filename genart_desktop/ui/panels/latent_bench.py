@@ -5,11 +5,17 @@ the slider as a hand would, and the clock stops when the decoded picture is on t
 and painted. Run for each shipped latent model, idle and while a GAN trains in the
 background on the panel's own training worker. The UI-thread stall during that drag is
 ``python -m genart_desktop.bench ui --scenario latent`` (``latent.stall_scenario``).
+
+``latent_slider_memory_growth``: resident memory before and after 2,000 slider moves made as
+20 drags of 100 (after 200 moves of warm-up), idle, on the first model; the growth over the
+second half, and the undo history's own growth (20 pictures, bounded by its budget), are
+reported beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import tempfile
@@ -18,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genart_desktop.core.benchmarks import emit, hardware, percentile
+from genart_desktop.core.benchmarks import emit, hardware, percentile, rss_mb
 
 BENCH_MODEL = "latent-bench-gan"  # trained for 2 steps when no shipped latent model is installed
 
@@ -99,12 +105,35 @@ def drag_latencies(app, panel, steps: int) -> list[float]:
     return latencies
 
 
+def memory_growth(app, panel, moves: int, drags: int, warm_up_moves: int = 200) -> dict:
+    """Resident memory (MB) before and after ``moves`` slider moves in ``drags`` drags,
+    after a warm-up (the allocator's pools, Qt's caches and the first undo steps fill)."""
+    canvas = panel.window_.canvas
+    per_drag = max(1, moves // drags)
+    for _ in range(max(1, warm_up_moves // per_drag)):
+        drag_latencies(app, panel, per_drag)
+    gc.collect()
+    before, history_before, steps_before = rss_mb(), canvas.history.held_bytes, len(canvas.history)
+    after_each = []
+    for _ in range(drags):
+        drag_latencies(app, panel, per_drag)
+        after_each.append(rss_mb())
+    gc.collect()
+    half = after_each[len(after_each) // 2 - 1] if len(after_each) > 1 else before
+    return {"growth_mb": rss_mb() - before, "rss_before_mb": before,
+            "second_half_growth_mb": after_each[-1] - half,
+            "history_growth_mb": (canvas.history.held_bytes - history_before) / 2**20,
+            "undo_steps_added": len(canvas.history) - steps_before}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m genart_desktop.bench panel latent")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--model", action="append", help="model name (default: the shipped ones)")
     parser.add_argument("--no-training", action="store_true",
                         help="skip the drag while a model trains")
+    parser.add_argument("--memory-moves", type=int, default=2000,
+                        help="slider moves for the memory measurement (0: skip it)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -147,6 +176,17 @@ def main(argv: list[str]) -> int:
             while panel.training.running:
                 app.processEvents()
                 time.sleep(0.01)
+    if args.memory_moves > 0:
+        name = models[0]
+        panel.select_model(name)
+        wait_shown(app, panel, panel.request_render("warm-up"))
+        drags = 20
+        memory = memory_growth(app, panel, args.memory_moves, drags)
+        emit("latent_slider_memory_growth", round(memory["growth_mb"], 1), "MB", target=30.0,
+             moves=args.memory_moves, drags=drags, undo_steps_added=memory["undo_steps_added"],
+             history_growth_mb=round(memory["history_growth_mb"], 1),
+             second_half_growth_mb=round(memory["second_half_growth_mb"], 1),
+             rss_before_mb=round(memory["rss_before_mb"], 1), model=name, **info)
     window.session.mark_clean()
     window.shutdown_workers()
     window.close()
