@@ -1,0 +1,47 @@
+"""The frozen EfficientNet-Lite0 behind the GAN's feature discriminator: converted from its
+package, it recognises known photos, and its four taps have Projected GAN's shapes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+from skimage import data
+
+from genart_desktop.latent.convert import DOMESTIC_CATS, ESPRESSO, convert, imagenet_input
+from genart_desktop.latent.efficientnet import TAP_CHANNELS, load_efficientnet_lite0
+
+
+@pytest.fixture(scope="module")
+def network():
+    return load_efficientnet_lite0()
+
+
+def _top_class(network, picture: Image.Image) -> int:
+    with torch.no_grad():
+        return int(network(imagenet_input(picture)).argmax())
+
+
+def test_the_shipped_network_recognises_known_photos(network):
+    assert _top_class(network, Image.fromarray(data.coffee())) == ESPRESSO
+    assert _top_class(network, Image.fromarray(data.chelsea())) in DOMESTIC_CATS
+    # and a picture of neither is neither
+    assert _top_class(network, Image.fromarray(data.rocket())) not in (ESPRESSO, *DOMESTIC_CATS)
+
+
+def test_taps_at_64_px_are_four_stages_of_projected_gan(network):
+    taps = network.features(torch.rand(2, 3, 64, 64) * 2 - 1)
+    assert [t.shape[1] for t in taps] == list(TAP_CHANNELS)
+    assert [t.shape[-1] for t in taps] == [16, 8, 4, 2]
+
+
+def test_the_converter_writes_the_shipped_weights(tmp_path):
+    from safetensors.torch import load_file
+
+    from genart_desktop.core.paths import shipped_models_dir
+
+    card = convert(tmp_path)
+    written = load_file(str(card.with_suffix(".safetensors")))
+    shipped = load_file(str(shipped_models_dir() / "efficientnet-lite0.safetensors"))
+    assert written.keys() == shipped.keys()
+    assert all(torch.equal(written[key], shipped[key]) for key in shipped)
