@@ -3,7 +3,10 @@
 ``python -m genart_desktop.latent.data fetch-twemoji`` downloads the npm package
 ``emoji-datasource-twitter@16.0.0`` with ``npm pack`` into the cache
 (``core.paths.cache_dir()/datasets``), extracts its 3,786 64x64 PNGs and prints the
-folder. Nothing of it is stored in the repository.
+folder. Nothing of it is stored in the repository. ``fetch-twemoji --subset curated``
+gives the subset a small model can learn (``CURATED``): faces, animals, plants and food,
+chosen by the package's own categories in ``emoji.json``; no skin-tone or gender variants,
+flags, keycaps or symbols.
 
 The held-out split is a function of file names alone: files are ranked by the SHA-256 of
 their name and the first 10% (rounded up) are held out. The same folder always gives
@@ -41,14 +44,45 @@ TWEMOJI = {
 }
 
 
-def twemoji_dir() -> Path:
-    return paths.cache_dir() / "datasets" / "twemoji-64"
+# The curated subset, as a rule over emoji.json's (category, subcategory): faces (of
+# people, cats and monkeys), animals, plants and food. Skin-tone variants are never in it
+# (they are separate images under "skin_variations"), nor gendered ZWJ sequences.
+CURATED = {
+    "Smileys & Emotion": ("face-", "cat-face", "monkey-face"),
+    "Animals & Nature": ("",),
+    "Food & Drink": ("food-", "drink"),
+}
+GENDER_SIGNS = ("2640", "2642")  # female and male signs inside a ZWJ sequence
 
 
-def fetch_twemoji() -> Path:
-    """Download (once) and extract the Twemoji PNGs; returns their folder."""
-    target = twemoji_dir()
-    if target.is_dir() and len(list(target.glob("*.png"))) >= 3000:
+def twemoji_dir(subset: str = "all") -> Path:
+    return paths.cache_dir() / "datasets" / ("twemoji-64" if subset == "all"
+                                             else f"twemoji-64-{subset}")
+
+
+def curated_images(entries: list[dict]) -> set[str]:
+    """The image file names ``CURATED`` picks from emoji.json's entries."""
+    chosen = set()
+    for entry in entries:
+        prefixes = CURATED.get(entry.get("category", ""))
+        subcategory = entry.get("subcategory", "")
+        parts = str(entry.get("unified", "")).upper().split("-")
+        if prefixes is None or not any(subcategory.startswith(p) for p in prefixes):
+            continue
+        if "200D" in parts and any(sign in parts for sign in GENDER_SIGNS):
+            continue
+        if entry.get("has_img_twitter", True) and entry.get("image"):
+            chosen.add(str(entry["image"]))
+    return chosen
+
+
+def fetch_twemoji(subset: str = "all") -> Path:
+    """Download (once) and extract the Twemoji PNGs (``subset``: "all" or "curated");
+    returns their folder."""
+    if subset not in ("all", "curated"):
+        raise UserError(f"unknown Twemoji subset {subset!r} (all or curated)")
+    target = twemoji_dir(subset)
+    if target.is_dir() and len(list(target.glob("*.png"))) >= (3000 if subset == "all" else 300):
         return target
     datasets = target.parent
     datasets.mkdir(parents=True, exist_ok=True)
@@ -65,10 +99,16 @@ def fetch_twemoji() -> Path:
     partial.mkdir(exist_ok=True)
     prefix = TWEMOJI["member_prefix"]
     with tarfile.open(tarball, "r:gz") as archive:
+        wanted = None
+        if subset == "curated":
+            import json
+
+            wanted = curated_images(json.load(archive.extractfile("package/emoji.json")))
         for member in archive:
             name = member.name
             if member.isfile() and name.startswith(prefix) and name.endswith(".png") \
-                    and "/" not in name[len(prefix):]:
+                    and "/" not in name[len(prefix):] \
+                    and (wanted is None or name[len(prefix):] in wanted):
                 data = archive.extractfile(member).read()
                 (partial / name[len(prefix):]).write_bytes(data)
     if target.exists():
@@ -164,11 +204,13 @@ def load_folder(folder: Path, size: int, split: str = "train") -> ImageSet:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] != ["fetch-twemoji"]:
-        print("usage: python -m genart_desktop.latent.data fetch-twemoji", file=sys.stderr)
+    subset = argv[2] if argv[1:2] == ["--subset"] and len(argv) == 3 else "all"
+    if argv[:1] != ["fetch-twemoji"] or len(argv) not in (1, 3) or (len(argv) == 3 and argv[1] != "--subset"):
+        print("usage: python -m genart_desktop.latent.data fetch-twemoji [--subset all|curated]",
+              file=sys.stderr)
         return 2
     try:
-        folder = fetch_twemoji()
+        folder = fetch_twemoji(subset)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -46,3 +46,28 @@ def test_diff_augment_keeps_shape_range_and_transparent_background():
     x[:, :, 16:48, 16:48] = 0.5
     out = diff_augment(x)
     assert not torch.allclose(out, x)
+
+
+def test_the_curated_twemoji_rule_keeps_faces_animals_and_food_only():
+    from genart_desktop.latent.data import curated_images
+
+    def entry(image, category, subcategory, unified="1F600"):
+        return {"image": image, "category": category, "subcategory": subcategory,
+                "unified": unified, "has_img_twitter": True}
+
+    entries = [
+        entry("grin.png", "Smileys & Emotion", "face-smiling"),
+        entry("cat.png", "Smileys & Emotion", "cat-face"),
+        entry("heart.png", "Smileys & Emotion", "heart"),
+        entry("fox.png", "Animals & Nature", "animal-mammal"),
+        entry("rose.png", "Animals & Nature", "plant-flower"),
+        entry("pear.png", "Food & Drink", "food-fruit"),
+        entry("tea.png", "Food & Drink", "drink"),
+        entry("fork.png", "Food & Drink", "dishware"),
+        entry("flag.png", "Flags", "country-flag"),
+        entry("keycap.png", "Symbols", "keycap"),
+        entry("farmer.png", "People & Body", "person-role"),
+        entry("woman-face.png", "Smileys & Emotion", "face-hat", "1F920-200D-2640-FE0F"),
+    ]
+    assert curated_images(entries) == {"grin.png", "cat.png", "fox.png", "rose.png",
+                                       "pear.png", "tea.png"}
