@@ -2,7 +2,8 @@
 
 Per model: decode of one image (median and 90th percentile over many), a batch of 64,
 memory (RSS) before and after 2,000 single decodes, and training throughput (images/s
-of optimisation steps at batch 64, on random pixels: the speed does not depend on them).
+of optimisation steps at batch 64, on random pixels: the speed does not depend on them)
+for the VAE and for each GAN recipe in float32 and bf16 (``--skip-models``: only that).
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ def bench_model(name: str, decodes: int, device) -> None:
          decodes=decodes, rss_before_mb=round(before, 1), rss_after_mb=round(after, 1), **tag)
 
 
-def bench_training(kind: str, device, steps: int = 6) -> None:
+def bench_training(kind: str, device, steps: int = 6, recipe: str = "dcgan",
+                   precision: str = "float32", disc_input: int = 64) -> None:
     import torch
 
     from genart_desktop.latent.train import TrainParams, _Run
 
-    run = _Run(TrainParams(folder=".", kind=kind, output="bench", epochs=1), device)
+    run = _Run(TrainParams(folder=".", kind=kind, output="bench", epochs=1, recipe=recipe,
+                           precision=precision, disc_input=disc_input), device)
     real = torch.rand(64, 4, 64, 64, device=device) * 2 - 1
     if device.type == "cpu":
         real = real.contiguous(memory_format=torch.channels_last)  # as train() feeds it
@@ -65,7 +68,8 @@ def bench_training(kind: str, device, steps: int = 6) -> None:
         torch.cuda.synchronize()
     rate = steps * 64 / (time.perf_counter() - start)
     emit("latent.train_images_per_s", round(rate, 1), "images/s", kind=kind, width=32,
-         batch=64, device=str(device))
+         batch=64, device=str(device), precision=precision,
+         **({"recipe": recipe, "disc_input": disc_input} if kind == "gan" else {}))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,15 +82,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--decodes", type=int, default=2000)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-models", action="store_true", help="training throughput only")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = choose_device()
     emit("latent.environment", None, "", threads=torch.get_num_threads(), **hardware(),
          load_average=list(__import__("os").getloadavg()))
-    for name in args.model or ["twemoji-vae", "twemoji-gan"]:
-        bench_model(name, args.decodes, device)
+    if not args.skip_models:
+        for name in args.model or ["twemoji-vae", "twemoji-gan"]:
+            bench_model(name, args.decodes, device)
     if not args.skip_training:
-        for kind in ("vae", "gan"):
-            bench_training(kind, device)
+        bench_training("vae", device)
+        # the GAN recipes, float32 and bf16, and the feature network's input size
+        for recipe, precision, disc_input in (("dcgan", "float32", 64), ("dcgan", "bf16", 64),
+                                              ("projected", "float32", 64),
+                                              ("projected", "bf16", 64),
+                                              ("projected", "bf16", 128)):
+            bench_training("gan", device, recipe=recipe, precision=precision,
+                           disc_input=disc_input)
     return 0

@@ -47,6 +47,17 @@ def register(subparsers) -> None:
     p.add_argument("--checkpoint-seconds", type=float, default=120.0,
                    help="seconds between resumable checkpoints (default 120)")
     p.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--recipe", choices=["dcgan", "projected"], default="dcgan",
+                   help="GANs: dcgan (a discriminator learned from scratch) or projected (a "
+                        "FastGAN-like generator against small heads on frozen ImageNet "
+                        "features; needs the shipped efficientnet-lite0)")
+    p.add_argument("--disc-input", type=int, choices=[64, 128, 224], default=64,
+                   help="projected recipe: the size the feature network sees (default 64)")
+    p.add_argument("--precision", choices=["float32", "bf16"], default="float32",
+                   help="bf16: autocast for the forward passes (faster where the CPU or GPU "
+                        "has bf16 units)")
+    p.add_argument("--state", metavar="FOLDER",
+                   help="keep the resumable checkpoint in FOLDER (to commit it between sittings)")
     p.add_argument("-o", "--output", required=True,
                    help="model name (saved in your models folder) or a path such as models/NAME")
     p.set_defaults(handler=command_train)
@@ -134,7 +145,8 @@ def command_train(args: argparse.Namespace) -> int:
         folder=args.folder, kind=args.kind, output=args.output, size=args.size,
         epochs=args.epochs, minutes=args.minutes, batch_size=args.batch_size, width=args.width,
         z_dim=args.z_dim, lr=args.lr, seed=args.seed, checkpoint_seconds=args.checkpoint_seconds,
-        restart=args.restart, device=args.device,
+        restart=args.restart, device=args.device, recipe=args.recipe,
+        disc_input=args.disc_input, precision=args.precision, state_dir=args.state,
         command="genart " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     summary = train(params, console_job(f"train {args.kind}: "))
     if summary["skipped"]:

@@ -8,7 +8,11 @@ map is 4 x 4.
   log-sigma per channel for the Gaussian likelihood (a "sigma-VAE"), so the balance
   between reconstruction and KL is fitted rather than hand-tuned.
 - ``Generator`` (DCGAN-like, batch norm) and ``Discriminator`` (spectral norm on every
-  layer), trained with the hinge loss and DiffAugment (see ``train``).
+  layer), trained with the hinge loss and DiffAugment (see ``train``): the "dcgan" recipe.
+- ``FastGenerator`` (after FastGAN, Liu et al. ICLR 2021: nearest upsampling, GLU
+  convolutions, skip-layer excitation from the 4x4 and 8x8 maps to the 32x32 and 64x64
+  ones) for the "projected" recipe, whose discriminator looks at frozen ImageNet features
+  (``projected.py``).
 
 ``build(architecture)`` rebuilds a network from the dictionary stored in a model card.
 """
@@ -130,10 +134,86 @@ class Discriminator(nn.Module):
         return self.net(x).view(-1)
 
 
-def architecture(kind: str, size: int, width: int, z_dim: int, channels: int = 4) -> dict[str, Any]:
+class _UpBlock(nn.Module):
+    """x2 nearest upsampling, then 3x3 convolutions with batch norm and GLU: two on the
+    small maps (FastGAN's UpBlockComp), one on the large ones, where they cost most."""
+
+    def __init__(self, inputs: int, outputs: int, convolutions: int = 2) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode="nearest")]
+        for index in range(convolutions):
+            layers += [nn.Conv2d(inputs if index == 0 else outputs, outputs * 2, 3, 1, 1, bias=False),
+                       nn.BatchNorm2d(outputs * 2), nn.GLU(dim=1)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+class _SkipExcitation(nn.Module):
+    """FastGAN's skip-layer excitation: a small map's pooled content gates a large map's
+    channels (a cheap long-range path that also carries style)."""
+
+    def __init__(self, small: int, large: int) -> None:
+        super().__init__()
+        self.gate = nn.Sequential(
+            nn.AdaptiveAvgPool2d(4), nn.Conv2d(small, large, 4, 1, 0, bias=False), nn.SiLU(),
+            nn.Conv2d(large, large, 1, 1, 0, bias=False), nn.Sigmoid())
+
+    def forward(self, small: torch.Tensor, large: torch.Tensor) -> torch.Tensor:
+        return large * self.gate(small)
+
+
+class FastGenerator(nn.Module):
+    """z -> 4x4 (linear, batch norm, GLU) -> x2 up blocks -> size x size RGBA, tanh.
+
+    Widths are ``width`` x (8, 4, 2, 1, 1/2) from 4x4 up; skip-layer excitation joins
+    4x4 -> 32x32 and 8x8 -> 64x64 where those maps exist. ``project`` and ``early`` are
+    what the latent directions read (as in ``Decoder``)."""
+
+    def __init__(self, z_dim: int = 128, size: int = 64, width: int = 32, channels: int = 4) -> None:
+        super().__init__()
+        widths = _widths(size, width)  # 4x4 .. size/2, e.g. 256, 128, 64, 32 for 64, 32
+        widths = widths + [max(widths[-1] // 2, 8)]  # and the full-size map
+        self.z_dim = z_dim
+        self.first_width = widths[0]
+        self.project = nn.Linear(z_dim, widths[0] * 2 * 16, bias=False)
+        self.project_act = nn.Sequential(nn.BatchNorm2d(widths[0] * 2), nn.GLU(dim=1))
+        sides = [4 * 2 ** i for i in range(len(widths))]
+        self.blocks = nn.ModuleList(_UpBlock(a, b, 2 if side <= 16 else 1)
+                                    for a, b, side in zip(widths, widths[1:], sides[1:]))
+        self.excite = nn.ModuleDict()
+        for small, large in ((4, 32), (8, 64)):
+            if large in sides:
+                self.excite[str(large)] = _SkipExcitation(widths[sides.index(small)],
+                                                          widths[sides.index(large)])
+        self.to_pixels = nn.Conv2d(widths[-1], channels, 3, 1, 1)
+
+    def early(self, z: torch.Tensor) -> torch.Tensor:
+        return self.project_act(self.project(z).view(-1, self.first_width * 2, 4, 4))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.early(z)
+        maps = {4: x}
+        for block in self.blocks:
+            x = block(x)
+            side = x.shape[-1]
+            if str(side) in self.excite:
+                x = self.excite[str(side)](maps[side // 8], x)
+            maps[side] = x
+        return torch.tanh(self.to_pixels(x))
+
+
+GENERATOR_TYPES = {"dcgan-hinge-sn-diffaugment": Generator,
+                   "fastgan-projected": FastGenerator}
+
+
+def architecture(kind: str, size: int, width: int, z_dim: int, channels: int = 4,
+                 recipe: str = "dcgan") -> dict[str, Any]:
     """What a card stores to rebuild the sampling network (and the encoder for a VAE)."""
+    gan_type = "fastgan-projected" if recipe == "projected" else "dcgan-hinge-sn-diffaugment"
     return {
-        "type": {"vae": "conv-vae", "gan": "dcgan-hinge-sn-diffaugment"}[kind],
+        "type": {"vae": "conv-vae", "gan": gan_type}[kind],
         "size": size, "width": width, "z_dim": z_dim, "channels": channels,
         "pixels": "premultiplied RGBA in [-1, 1]",
         "prior": "standard normal",
@@ -147,5 +227,8 @@ def build(kind: str, arch: dict[str, Any]) -> nn.Module:
     if kind == "vae":
         return ConvVAE(**args)
     if kind == "gan":
-        return Generator(**args)
+        generator = GENERATOR_TYPES.get(arch.get("type", "dcgan-hinge-sn-diffaugment"))
+        if generator is None:
+            raise ValueError(f"unknown generator type {arch.get('type')!r}")
+        return generator(**args)
     raise ValueError(f"unknown latent model kind {kind!r}")

@@ -6,6 +6,10 @@ The run writes a resumable checkpoint (weights, optimizer state, RNG, position) 
 At the end it computes the latent directions, writes ``NAME.safetensors`` + ``NAME.json``
 and ``NAME.samples.png`` (8x8 random samples).
 
+A GAN trains with one of two recipes (``RECIPES``): "dcgan" (a DCGAN generator and a
+discriminator learned from scratch) or "projected" (a FastGAN-like generator against a
+discriminator on frozen ImageNet features, ``projected.py``), optionally in bf16 autocast.
+
 Hyper-parameters live in ``TrainParams`` and ``DEFAULTS``; everything else follows.
 """
 
@@ -34,6 +38,9 @@ from genart_desktop.core.jobs import Job
 from genart_desktop.latent import data, directions, networks
 from genart_desktop.latent.augment import diff_augment
 
+RECIPES = ("dcgan", "projected")
+PRECISIONS = ("float32", "bf16")
+
 DEFAULTS = {
     "vae": {"z_dim": 64, "lr": 5e-4, "betas": (0.9, 0.999)},
     "gan": {"z_dim": 128, "lr": 2e-4, "betas": (0.0, 0.99)},
@@ -61,6 +68,10 @@ class TrainParams:
     device: str | None = None
     command: str = ""  # recorded in the card
     data_card: dict[str, Any] | None = field(default=None)  # source/license override
+    recipe: str = "dcgan"  # GANs: see RECIPES
+    disc_input: int = 64  # projected recipe: the feature network's input size
+    precision: str = "float32"  # or "bf16": autocast on CPU/CUDA for the forward passes
+    state_dir: str | None = None  # keep the resumable checkpoint here (to commit it)
 
 
 def output_stem(output: str) -> Path:
@@ -76,7 +87,11 @@ def output_stem(output: str) -> Path:
     return paths.user_models_dir() / text
 
 
-def checkpoint_stem(stem: Path) -> Path:
+def checkpoint_stem(stem: Path, state_dir: str | None = None) -> Path:
+    """Where the resumable checkpoint lives: ``state_dir/state`` when given (a folder
+    to commit between sittings), else a per-output file in the cache."""
+    if state_dir:
+        return Path(state_dir).expanduser() / "state"
     key = hashlib.sha256(str(stem).encode()).hexdigest()[:10]
     return paths.cache_dir() / "train-checkpoints" / f"{stem.name}-{key}"
 
@@ -89,18 +104,28 @@ class _Run:
         d = DEFAULTS[p.kind]
         self.z_dim = p.z_dim or d["z_dim"]
         self.lr = p.lr or d["lr"]
-        arch = networks.architecture(p.kind, p.size, p.width, self.z_dim)
+        arch = networks.architecture(p.kind, p.size, p.width, self.z_dim, recipe=p.recipe)
+        if p.kind == "gan" and p.recipe == "projected":
+            arch["discriminator"] = {"features": "efficientnet-lite0 (frozen)",
+                                     "input_size": p.disc_input}
         self.arch = arch
+        self.projected = p.kind == "gan" and p.recipe == "projected"
         self.net = networks.build(p.kind, arch).to(device)  # VAE, or the generator
         self.nets = {"net": self.net}
         self.opts = {"opt": torch.optim.Adam(self.net.parameters(), self.lr, betas=d["betas"])}
         if p.kind == "gan":
-            self.disc = networks.Discriminator(p.size, p.width).to(device)
+            if self.projected:
+                from genart_desktop.latent.projected import ProjectedDiscriminator
+
+                self.disc = ProjectedDiscriminator(p.size, p.disc_input).to(device)
+            else:
+                self.disc = networks.Discriminator(p.size, p.width).to(device)
             self.ema = copy.deepcopy(self.net).eval()
             for param in self.ema.parameters():
                 param.requires_grad_(False)
             self.nets.update(disc=self.disc, ema=self.ema)
-            self.opts["opt_disc"] = torch.optim.Adam(self.disc.parameters(), self.lr, betas=d["betas"])
+            trainable = [q for q in self.disc.parameters() if q.requires_grad]
+            self.opts["opt_disc"] = torch.optim.Adam(trainable, self.lr, betas=d["betas"])
         if device.type == "cpu":  # transposed convolutions run ~1.7x faster channels-last here
             for module in self.nets.values():
                 module.to(memory_format=torch.channels_last)
@@ -112,7 +137,16 @@ class _Run:
     def identity(self, n_train: int, train_names_hash: str) -> dict[str, Any]:
         """What a checkpoint must match to be resumed."""
         return {"kind": self.p.kind, "architecture": self.arch, "batch_size": self.p.batch_size,
-                "lr": self.lr, "n_train": n_train, "train_names_sha256": train_names_hash}
+                "lr": self.lr, "n_train": n_train, "train_names_sha256": train_names_hash,
+                "precision": self.p.precision}
+
+    def autocast(self):
+        """bf16 autocast for the forward passes when asked (losses stay float32)."""
+        import contextlib
+
+        if self.p.precision != "bf16":
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
 
     # -- one optimisation step -----------------------------------------------------
     def train_step(self, real: torch.Tensor) -> None:
@@ -120,23 +154,10 @@ class _Run:
             terms = self.net.negative_elbo(real)
             dims = real[0].numel()
             loss = (terms["nll"] + terms["kl"]).mean() / dims
-            self.opts["opt"].zero_grad(set_to_none=True)
-            loss.backward()
-            self.opts["opt"].step()
+            self._step("opt", loss)
             self.last_losses = {"nelbo_per_dim": loss.item(), "kl": terms["kl"].mean().item()}
         else:
-            n = real.shape[0]
-            z = torch.randn(n, self.z_dim, device=self.device)
-            fake = self.net(z)
-            d_loss = F.relu(1.0 - self.disc(diff_augment(real))).mean() \
-                + F.relu(1.0 + self.disc(diff_augment(fake.detach()))).mean()
-            self.opts["opt_disc"].zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.opts["opt_disc"].step()
-            g_loss = -self.disc(diff_augment(fake)).mean()
-            self.opts["opt"].zero_grad(set_to_none=True)
-            g_loss.backward()
-            self.opts["opt"].step()
+            d_loss, g_loss = (self._projected_step if self.projected else self._dcgan_step)(real)
             # The average warms up (decay (1+t)/(10+t) until it reaches EMA_DECAY) so that
             # a short run does not keep much of the random initial weights in it.
             decay = min(EMA_DECAY, (1.0 + self.step) / (10.0 + self.step))
@@ -148,6 +169,45 @@ class _Run:
             self.last_losses = {"d_hinge": d_loss.item(), "g_hinge": g_loss.item()}
         self.step += 1
         self.images_seen += real.shape[0]
+
+    def _step(self, name: str, loss: torch.Tensor) -> None:
+        self.opts[name].zero_grad(set_to_none=True)
+        loss.backward()
+        self.opts[name].step()
+
+    def _dcgan_step(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = torch.randn(real.shape[0], self.z_dim, device=self.device)
+        with self.autocast():
+            fake = self.net(z)
+            d_real, d_fake = self.disc(diff_augment(real)), self.disc(diff_augment(fake.detach()))
+        d_loss = F.relu(1.0 - d_real.float()).mean() + F.relu(1.0 + d_fake.float()).mean()
+        self._step("opt_disc", d_loss)
+        with self.autocast():
+            g_loss = -self.disc(diff_augment(fake)).float().mean()
+        self._step("opt", g_loss)
+        return d_loss, g_loss
+
+    def _projected_step(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hinge losses summed over the feature scales and the alpha discriminator; every
+        picture over its own random background colour."""
+        from genart_desktop.latent.projected import hinge_discriminator_loss, hinge_generator_loss
+
+        n = real.shape[0]
+        z = torch.randn(n, self.z_dim, device=self.device)
+
+        def backgrounds() -> torch.Tensor:
+            return torch.rand(n, 3, 1, 1, device=self.device) * 2 - 1
+
+        with self.autocast():
+            fake = self.net(z)
+            d_real = self.disc(diff_augment(real), backgrounds())
+            d_fake = self.disc(diff_augment(fake.detach()), backgrounds())
+        d_loss = hinge_discriminator_loss(d_real, d_fake)
+        self._step("opt_disc", d_loss)
+        with self.autocast():
+            g_loss = hinge_generator_loss(self.disc(diff_augment(fake), backgrounds()))
+        self._step("opt", g_loss)
+        return d_loss, g_loss
 
     # -- checkpoint ------------------------------------------------------------------
     def state_tensors(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -210,6 +270,9 @@ def train(params: TrainParams, job: Job) -> dict[str, Any]:
     p = params
     if p.kind not in DEFAULTS:
         raise UserError(f"--kind must be vae or gan, not {p.kind!r}")
+    if p.recipe not in RECIPES or p.precision not in PRECISIONS:
+        raise UserError(f"--recipe must be one of {', '.join(RECIPES)} and --precision one of "
+                        f"{', '.join(PRECISIONS)}")
     if (p.epochs is None) == (p.minutes is None):
         raise UserError("give exactly one of --epochs or --minutes")
     if (p.epochs is not None and p.epochs <= 0) or (p.minutes is not None and p.minutes <= 0):
@@ -232,7 +295,7 @@ def train(params: TrainParams, job: Job) -> dict[str, Any]:
     names_hash = hashlib.sha256("\n".join(train_names).encode()).hexdigest()
 
     run = _Run(p, device)
-    ckpt = checkpoint_stem(stem)
+    ckpt = checkpoint_stem(stem, p.state_dir)
     identity = run.identity(len(train_names), names_hash)
     resumed = False
     if not p.restart and ckpt.with_suffix(".json").exists():
@@ -382,7 +445,11 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
             "batch_size": p.batch_size, "lr": run.lr, "images_seen": run.images_seen,
             "images_per_s": round(run.images_seen / max(run.elapsed, 1e-9), 1),
             "augmentation": "random horizontal flip" + (
-                "; DiffAugment color,translation,cutout on D inputs" if p.kind == "gan" else ""),
+                "; DiffAugment color,translation,cutout on D inputs" if p.kind == "gan" else "") + (
+                "; composited over random background colours for the feature discriminator"
+                if run.projected else ""),
+            "recipe": p.recipe if p.kind == "gan" else None,
+            "precision": p.precision,
             "ema_decay": EMA_DECAY if p.kind == "gan" else None,
             "final_losses": {k: round(v, 4) for k, v in run.last_losses.items()},
             "seed": p.seed,

@@ -113,3 +113,52 @@ def test_card_without_weights_and_mismatched_weights_are_clear_errors(tmp_path, 
     (tmp_path / "b.json").write_text(json.dumps(card))
     with pytest.raises(UserError, match="do not fit the architecture"):
         LatentModel.load(str(tmp_path / "b.json"))
+
+
+def test_projected_recipe_steps_and_its_discriminator_learns(tmp_path, make_image_folder):
+    """The new recipe: a few steps and its feature discriminator tells the real discs
+    from the generator's first pictures better than before."""
+    import torch
+
+    from genart_desktop.latent import data
+    from genart_desktop.latent.projected import hinge_discriminator_loss
+    from genart_desktop.latent.train import _Run, to_pixels
+
+    torch.manual_seed(0)
+    folder = make_image_folder(tmp_path / "images", 16)
+    real = to_pixels(torch.from_numpy(data.load_folder(folder, 32, "all").images[:8]))
+    run = _Run(_params(folder, tmp_path / "x", kind="gan", size=32, z_dim=16,
+                       recipe="projected"), torch.device("cpu"))
+    assert type(run.net).__name__ == "FastGenerator"
+    with torch.no_grad():
+        fake = run.net(torch.randn(8, 16))
+    background = torch.zeros(8, 3, 1, 1)
+
+    def discriminator_loss() -> float:
+        with torch.no_grad():
+            return hinge_discriminator_loss(run.disc(real, background),
+                                            run.disc(fake, background)).item()
+
+    before = discriminator_loss()
+    frozen = {k: v.clone() for k, v in run.disc.mixing.state_dict().items()}
+    for _ in range(8):
+        run.train_step(real)
+    assert discriminator_loss() < before
+    assert all(torch.equal(v, run.disc.mixing.state_dict()[k]) for k, v in frozen.items())
+    assert set(run.last_losses) == {"d_hinge", "g_hinge"}
+
+
+def test_projected_recipe_in_bf16_writes_a_model_the_engine_loads(tmp_path, make_image_folder):
+    folder = make_image_folder(tmp_path / "images", 16)
+    output = tmp_path / "models" / "fast"
+    state = tmp_path / "state"
+    summary = train(_params(folder, output, kind="gan", z_dim=16, epochs=1, recipe="projected",
+                            precision="bf16", state_dir=str(state)), Recorder())
+    assert summary["steps"] == 1 and (state / "state.safetensors").exists()
+    card = json.loads(output.with_suffix(".json").read_text())
+    assert card["architecture"]["type"] == "fastgan-projected"
+    assert card["training"]["recipe"] == "projected" and card["training"]["precision"] == "bf16"
+    model = LatentModel.load(str(output.with_suffix(".json")))
+    picture = model.sample(1)
+    assert picture.shape == (64, 64, 4)
+    assert model.direction_set("sefa").directions.shape == (16, 16)
