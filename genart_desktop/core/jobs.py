@@ -17,7 +17,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from genart_desktop.core.errors import JobCancelled
 
@@ -112,6 +113,39 @@ class Job:
 
 
 _progress_line_open = False  # a console job's progress line has no newline yet
+
+
+@contextmanager
+def interrupt_ends_sitting() -> Iterator[threading.Event]:
+    """For a training loop run from the command line: the first Ctrl-C (or SIGTERM) sets
+    the event, and the loop ends its sitting as if its time were up (checkpoint, model
+    written); a second Ctrl-C interrupts at once. Off the main thread (the window's
+    workers) nothing is installed and the event is never set."""
+    import signal
+
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+
+    def ask_to_stop(number, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        end_progress_line()
+        import sys
+
+        print("stopping after this step: saving and writing the model "
+              "(Ctrl-C again to interrupt at once)", file=sys.stderr, flush=True)
+
+    for number in previous:
+        signal.signal(number, ask_to_stop)
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def end_progress_line() -> None:

@@ -34,7 +34,7 @@ from genart_desktop.core.checkpoints import _read_info, load_checkpoint, save_ch
 from genart_desktop.core.device import choose_device, describe
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.images import save_png
-from genart_desktop.core.jobs import Job
+from genart_desktop.core.jobs import Job, interrupt_ends_sitting
 from genart_desktop.latent import data, directions, networks
 from genart_desktop.latent.augment import diff_augment
 
@@ -335,31 +335,32 @@ def train(params: TrainParams, job: Job) -> dict[str, Any]:
         job.progress(min(fraction(), 1.0) * 0.97, f"resumed at step {run.step}")
     elapsed_at_start = run.elapsed
     order = None
-    while not done():
-        epoch, position = divmod(run.step, steps_per_epoch)
-        if position == 0 or order is None:
-            shuffle = torch.Generator().manual_seed(p.seed * 100003 + epoch)
-            order = torch.randperm(len(train_names), generator=shuffle)
-        batch_index = order[position * p.batch_size:(position + 1) * p.batch_size]
-        real = to_pixels(train_images[batch_index]).to(device)
-        if device.type == "cpu":
-            real = real.contiguous(memory_format=torch.channels_last)
-        flip = torch.rand(real.shape[0], device=device) < 0.5
-        real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
-        run.train_step(real)
-        run.elapsed = elapsed_at_start + (time.monotonic() - session_start)
-        if run.step % 10 == 0 or done():
-            losses = " ".join(f"{k} {v:.4f}" for k, v in run.last_losses.items())
-            rate = run.images_seen / max(run.elapsed, 1e-9)
-            job.progress(min(fraction(), 1.0) * 0.97,
-                         f"step {run.step} epoch {run.step / steps_per_epoch:.1f} {losses} "
-                         f"({rate:.0f} img/s)")
-        if p.partial_every and run.step % p.partial_every == 0:
-            job.partial(sample_grid(_sampler(run), preview_z, columns=4))
-            run.net.train()
-        if time.monotonic() - last_save >= p.checkpoint_seconds:
-            save_training_checkpoint()
-            last_save = time.monotonic()
+    with interrupt_ends_sitting() as stop:  # Ctrl-C in a terminal ends the run early
+        while not done() and not stop.is_set():
+            epoch, position = divmod(run.step, steps_per_epoch)
+            if position == 0 or order is None:
+                shuffle = torch.Generator().manual_seed(p.seed * 100003 + epoch)
+                order = torch.randperm(len(train_names), generator=shuffle)
+            batch_index = order[position * p.batch_size:(position + 1) * p.batch_size]
+            real = to_pixels(train_images[batch_index]).to(device)
+            if device.type == "cpu":
+                real = real.contiguous(memory_format=torch.channels_last)
+            flip = torch.rand(real.shape[0], device=device) < 0.5
+            real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
+            run.train_step(real)
+            run.elapsed = elapsed_at_start + (time.monotonic() - session_start)
+            if run.step % 10 == 0 or done():
+                losses = " ".join(f"{k} {v:.4f}" for k, v in run.last_losses.items())
+                rate = run.images_seen / max(run.elapsed, 1e-9)
+                job.progress(min(fraction(), 1.0) * 0.97,
+                             f"step {run.step} epoch {run.step / steps_per_epoch:.1f} {losses} "
+                             f"({rate:.0f} img/s)")
+            if p.partial_every and run.step % p.partial_every == 0:
+                job.partial(sample_grid(_sampler(run), preview_z, columns=4))
+                run.net.train()
+            if time.monotonic() - last_save >= p.checkpoint_seconds:
+                save_training_checkpoint()
+                last_save = time.monotonic()
     save_training_checkpoint()
 
     job.progress(0.97, "computing latent directions")

@@ -35,7 +35,7 @@ from genart_desktop.core import paths
 from genart_desktop.core.checkpoints import (find_model, load_checkpoint, save_checkpoint,
                                              write_json_atomic)
 from genart_desktop.core.errors import UserError
-from genart_desktop.core.jobs import Job
+from genart_desktop.core.jobs import Job, interrupt_ends_sitting
 from genart_desktop.core.training_state import load_training_state, save_training_state
 from genart_desktop.text import corpora
 from genart_desktop.text.kneser_ney import baseline_metrics
@@ -300,38 +300,40 @@ def train(params: TrainParams, job: Job) -> Path:
         job.progress(min((now - started) / budget, 1.0),
                      f"step {step}: held-out sample {curve[-1]['held_out_sample_bpc']:.3f} bits/char")
 
-    while True:
-        now = time.monotonic()
-        spent = now - started if sitting_mode else elapsed_before + now - started
-        if spent >= budget or (params.max_steps is not None and step >= params.max_steps):
-            break
-        job.check()
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(spent)
-        inputs, targets = train_stream.batch(rng, params.batch, config.context)
-        with autocast:
-            logits = model(inputs)
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        step += 1
-        tokens_seen += inputs.numel()
-        losses.append(loss.item() / math.log(2))
-        now = time.monotonic()
-        if step % 10 == 0:
-            recent = sum(losses[-50:]) / len(losses[-50:])
-            job.progress(min(spent / budget, 1.0), f"step {step}, training {recent:.3f} bits/char")
-        if now - last_sample >= params.sample_every_s:
-            last_sample = now
-            job.partial(sample_text(model, vocab, 80, seed=step))
-        if now - last_curve >= params.curve_every_s:
-            last_curve = now
-            measure_curve(now)
-        if now - last_checkpoint >= params.checkpoint_every_s:
-            last_checkpoint = now
-            checkpoint(now)
+    with interrupt_ends_sitting() as stop:  # Ctrl-C in a terminal ends the sitting
+        while True:
+            now = time.monotonic()
+            spent = now - started if sitting_mode else elapsed_before + now - started
+            if spent >= budget or stop.is_set() or \
+                    (params.max_steps is not None and step >= params.max_steps):
+                break
+            job.check()
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(spent)
+            inputs, targets = train_stream.batch(rng, params.batch, config.context)
+            with autocast:
+                logits = model(inputs)
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            step += 1
+            tokens_seen += inputs.numel()
+            losses.append(loss.item() / math.log(2))
+            now = time.monotonic()
+            if step % 10 == 0:
+                recent = sum(losses[-50:]) / len(losses[-50:])
+                job.progress(min(spent / budget, 1.0), f"step {step}, training {recent:.3f} bits/char")
+            if now - last_sample >= params.sample_every_s:
+                last_sample = now
+                job.partial(sample_text(model, vocab, 80, seed=step))
+            if now - last_curve >= params.curve_every_s:
+                last_curve = now
+                measure_curve(now)
+            if now - last_checkpoint >= params.checkpoint_every_s:
+                last_checkpoint = now
+                checkpoint(now)
     now = time.monotonic()
     wall = elapsed_before + now - started
     sittings[-1].update({"steps": step - sittings[-1]["started_at_step"],
