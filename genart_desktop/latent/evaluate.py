@@ -87,6 +87,28 @@ def fid(x: np.ndarray, y: np.ndarray) -> float:
     return float(((mx - my) ** 2).sum() + np.trace(cx) + np.trace(cy) - 2 * np.sqrt(np.clip(inner, 0, None)).sum())
 
 
+def improved_precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3
+                              ) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al., NeurIPS 2019): each set's
+    manifold is the union of balls around its points reaching their k-th nearest
+    neighbour. Precision: the share of fake points inside the real manifold (are the
+    samples realistic?); recall: the share of real points inside the fake one (is the
+    variety covered?)."""
+    def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        squared = (a64 ** 2).sum(1)[:, None] + (b64 ** 2).sum(1)[None, :] - 2 * a64 @ b64.T
+        return np.sqrt(np.maximum(squared, 0.0))
+
+    def radii(points: np.ndarray) -> np.ndarray:
+        within = distances(points, points)
+        return np.sort(within, axis=1)[:, k]  # column 0 is the point itself
+
+    def covered(points: np.ndarray, centres: np.ndarray, reach: np.ndarray) -> float:
+        return float(np.mean((distances(points, centres) <= reach[None, :]).any(axis=1)))
+
+    return covered(fake, real, radii(real)), covered(real, fake, radii(fake))
+
+
 def nearest_rms(queries: np.ndarray, references: np.ndarray, exclude_self: bool = False) -> float:
     """Mean over queries of the RMS pixel distance (over white, 0..1) to the closest reference."""
     q = data.composite_on_white(queries).reshape(len(queries), -1).astype(np.float32)
@@ -153,6 +175,12 @@ def reference_features(sets: dict, job: Job) -> dict[str, np.ndarray]:
     return {"heldout": f_held, "train": f_train, "pca_gaussian": f_base}
 
 
+def _precision_recall(real: np.ndarray, fake: np.ndarray) -> dict:
+    precision, recall = improved_precision_recall(real, fake)
+    return {"precision": round(precision, 3), "recall": round(recall, 3), "k": 3,
+            "real": "held-out images", "features": "the same VGG16 features as KID"}
+
+
 def default_folder(card: dict) -> Path:
     if "emoji-datasource-twitter" in card["data"].get("source", ""):
         return data.twemoji_dir()
@@ -190,6 +218,7 @@ def evaluate(name: str, folder: Path | None = None, count: int | None = None,
                          "kid": "unbiased MMD^2, kernel (x.y/512 + 1)^3; std over 50 half-size subsets",
                          "fid_note": f"{n} images for 512-d covariances: biased upwards, for reference only"},
         "model_vs_heldout": pair(f_model, f_held),
+        "improved_precision_recall": _precision_recall(f_held, f_model),
         "pca_gaussian_vs_heldout": pair(f_base, f_held),
         "train_vs_heldout": pair(f_train, f_held),
         "nearest_train_rms": {

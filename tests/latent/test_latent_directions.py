@@ -113,3 +113,18 @@ def test_sample_sheet_without_count_is_one_clear_line(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "--sheet needs --count" in error and "Traceback" not in error
     assert not (tmp_path / "x.png").exists()
+
+
+def test_improved_precision_and_recall_tell_realism_from_coverage():
+    from genart_desktop.latent.evaluate import improved_precision_recall
+
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(300, 8))
+    same = rng.normal(size=(300, 8))
+    assert min(improved_precision_recall(real, same)) > 0.6  # the same distribution
+    far = rng.normal(size=(300, 8)) + 20.0
+    assert improved_precision_recall(real, far) == (0.0, 0.0)
+    # a collapsed model: ten real pictures over and over, realistic but no variety
+    collapsed = np.repeat(real[:10], 30, axis=0) + rng.normal(scale=0.01, size=(300, 8))
+    precision, recall = improved_precision_recall(real, collapsed)
+    assert precision == 1.0 and recall < 0.1
