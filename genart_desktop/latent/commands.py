@@ -56,6 +56,12 @@ def register(subparsers) -> None:
     p.add_argument("--precision", choices=["float32", "bf16"], default="float32",
                    help="bf16: autocast for the forward passes (faster where the CPU or GPU "
                         "has bf16 units)")
+    p.add_argument("--perceptual", type=float_range(0, 100), default=0.0,
+                   help="VAE: weight of a VGG16 perceptual loss (sharper reconstructions; "
+                        "try 1)")
+    p.add_argument("--adversarial", type=float_range(0, 10), default=0.0,
+                   help="VAE: weight of a patch discriminator's loss, after 2,000 steps "
+                        "(try 0.1)")
     p.add_argument("--state", metavar="FOLDER",
                    help="keep the resumable checkpoint in FOLDER (to commit it between sittings)")
     p.add_argument("-o", "--output", required=True,
@@ -147,6 +153,7 @@ def command_train(args: argparse.Namespace) -> int:
         z_dim=args.z_dim, lr=args.lr, seed=args.seed, checkpoint_seconds=args.checkpoint_seconds,
         restart=args.restart, device=args.device, recipe=args.recipe,
         disc_input=args.disc_input, precision=args.precision, state_dir=args.state,
+        perceptual=args.perceptual, adversarial=args.adversarial,
         command="genart " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
     summary = train(params, console_job(f"train {args.kind}: "))
     if summary["skipped"]:

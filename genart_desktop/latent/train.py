@@ -46,6 +46,7 @@ DEFAULTS = {
     "gan": {"z_dim": 128, "lr": 2e-4, "betas": (0.0, 0.99)},
 }
 EMA_DECAY = 0.999  # the shipped GAN generator is an exponential moving average
+PERCEPTUAL_BATCH = 16  # VAE: pictures per batch that the perceptual distance sees (VGG is slow)
 CHECKPOINT_KIND = "latent-training-checkpoint"
 
 
@@ -72,6 +73,9 @@ class TrainParams:
     disc_input: int = 64  # projected recipe: the feature network's input size
     precision: str = "float32"  # or "bf16": autocast on CPU/CUDA for the forward passes
     state_dir: str | None = None  # keep the resumable checkpoint here (to commit it)
+    perceptual: float = 0.0  # VAE: weight of the VGG16 perceptual distance (perceptual.py)
+    adversarial: float = 0.0  # VAE: weight of the patch discriminator's loss
+    adversarial_start: int = 2000  # VAE: steps of reconstruction alone before it joins
 
 
 def output_stem(output: str) -> Path:
@@ -126,6 +130,18 @@ class _Run:
             self.nets.update(disc=self.disc, ema=self.ema)
             trainable = [q for q in self.disc.parameters() if q.requires_grad]
             self.opts["opt_disc"] = torch.optim.Adam(trainable, self.lr, betas=d["betas"])
+        self.perceptual_net = None
+        if p.kind == "vae" and p.perceptual > 0:
+            from genart_desktop.latent.perceptual import load_perceptual_network
+
+            self.perceptual_net = load_perceptual_network(device)  # frozen, not saved
+        if p.kind == "vae" and p.adversarial > 0:
+            from genart_desktop.latent.perceptual import PatchDiscriminator
+
+            self.patch_disc = PatchDiscriminator().to(device)
+            self.nets["patch_disc"] = self.patch_disc
+            self.opts["opt_patch"] = torch.optim.Adam(self.patch_disc.parameters(), self.lr,
+                                                      betas=(0.5, 0.9))
         if device.type == "cpu":  # transposed convolutions run ~1.7x faster channels-last here
             for module in self.nets.values():
                 module.to(memory_format=torch.channels_last)
@@ -138,7 +154,8 @@ class _Run:
         """What a checkpoint must match to be resumed."""
         return {"kind": self.p.kind, "architecture": self.arch, "batch_size": self.p.batch_size,
                 "lr": self.lr, "n_train": n_train, "train_names_sha256": train_names_hash,
-                "precision": self.p.precision}
+                "precision": self.p.precision, "perceptual": self.p.perceptual,
+                "adversarial": self.p.adversarial}
 
     def autocast(self):
         """bf16 autocast for the forward passes when asked (losses stay float32)."""
@@ -153,9 +170,10 @@ class _Run:
         if self.p.kind == "vae":
             terms = self.net.negative_elbo(real)
             dims = real[0].numel()
-            loss = (terms["nll"] + terms["kl"]).mean() / dims
+            nelbo = (terms["nll"] + terms["kl"]).mean() / dims
+            self.last_losses = {"nelbo_per_dim": nelbo.item(), "kl": terms["kl"].mean().item()}
+            loss = nelbo + self._sharpening_losses(real, terms["recon"])
             self._step("opt", loss)
-            self.last_losses = {"nelbo_per_dim": loss.item(), "kl": terms["kl"].mean().item()}
         else:
             d_loss, g_loss = (self._projected_step if self.projected else self._dcgan_step)(real)
             # The average warms up (decay (1+t)/(10+t) until it reaches EMA_DECAY) so that
@@ -169,6 +187,29 @@ class _Run:
             self.last_losses = {"d_hinge": d_loss.item(), "g_hinge": g_loss.item()}
         self.step += 1
         self.images_seen += real.shape[0]
+
+    def _sharpening_losses(self, real: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
+        """VAE: the perceptual distance and, after ``adversarial_start`` steps, the patch
+        discriminator's verdict (it takes its own step here), weighted; 0 when off."""
+        from genart_desktop.latent.perceptual import perceptual_distance
+
+        extra = torch.zeros((), device=real.device)
+        if self.perceptual_net is not None:
+            with self.autocast():
+                distance = perceptual_distance(self.perceptual_net, recon[:PERCEPTUAL_BATCH],
+                                               real[:PERCEPTUAL_BATCH]).mean()
+            extra = extra + self.p.perceptual * distance.float()
+            self.last_losses["perceptual"] = distance.item()
+        if self.p.adversarial > 0 and self.step >= self.p.adversarial_start:
+            with self.autocast():
+                d_real, d_fake = self.patch_disc(real), self.patch_disc(recon.detach())
+            d_loss = F.relu(1 - d_real.float()).mean() + F.relu(1 + d_fake.float()).mean()
+            self._step("opt_patch", d_loss)
+            with self.autocast():
+                g_loss = -self.patch_disc(recon).float().mean()
+            extra = extra + self.p.adversarial * g_loss
+            self.last_losses.update(patch_d_hinge=d_loss.item(), patch_g=g_loss.item())
+        return extra
 
     def _step(self, name: str, loss: torch.Tensor) -> None:
         self.opts[name].zero_grad(set_to_none=True)
@@ -450,6 +491,8 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
                 "; composited over random background colours for the feature discriminator"
                 if run.projected else ""),
             "recipe": p.recipe if p.kind == "gan" else None,
+            **({"perceptual_weight": p.perceptual, "adversarial_weight": p.adversarial,
+                "adversarial_start": p.adversarial_start} if p.kind == "vae" else {}),
             "precision": p.precision,
             "ema_decay": EMA_DECAY if p.kind == "gan" else None,
             "final_losses": {k: round(v, 4) for k, v in run.last_losses.items()},
@@ -480,17 +523,22 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
 
 @torch.no_grad()
 def vae_heldout_metrics(model, pixels: torch.Tensor, batch: int = 256) -> dict[str, float]:
-    """Negative ELBO (nats and bits per sub-pixel, single-sample estimate) and PSNR of
-    reconstructions from the encoder mean, on [0, 1] premultiplied RGBA."""
+    """Negative ELBO (nats and bits per sub-pixel, single-sample estimate), and the PSNR
+    and perceptual distance of reconstructions from the encoder mean, on [0, 1]
+    premultiplied RGBA."""
+    from genart_desktop.latent.perceptual import load_perceptual_network, perceptual_distance
+
     model.eval()
     torch.manual_seed(0)
-    nelbo, squared, count = 0.0, 0.0, 0
+    vgg = load_perceptual_network(pixels.device)
+    nelbo, squared, count, perceptual = 0.0, 0.0, 0, 0.0
     for i in range(0, len(pixels), batch):
         x = pixels[i:i + batch]
         terms = model.negative_elbo(x)
         nelbo += (terms["nll"] + terms["kl"]).sum().item()
         recon = model.negative_elbo(x, sample=False)["recon"]
         squared += (((recon - x) * 0.5) ** 2).sum().item()
+        perceptual += perceptual_distance(vgg, recon, x).sum().item()
         count += len(x)
     dims = pixels[0].numel()
     mse = squared / (count * dims)
@@ -499,6 +547,9 @@ def vae_heldout_metrics(model, pixels: torch.Tensor, batch: int = 256) -> dict[s
         "heldout_negative_elbo_nats_per_dim": round(nelbo / (count * dims), 4),
         "heldout_negative_elbo_bits_per_dim": round(nelbo / (count * dims) / math.log(2), 4),
         "heldout_reconstruction_psnr_db": round(10 * math.log10(1.0 / mse), 2),
+        "heldout_reconstruction_perceptual": round(perceptual / count, 4),
+        "perceptual_note": "VGG16 conv1_2/2_2/3_3, unit-normalised features, over white "
+                           "(latent/perceptual.py); lower is closer",
         "note": "dims are sub-pixels of premultiplied RGBA scaled to [0, 1]; a continuous "
                 "Gaussian density, so the figure can be negative",
     }

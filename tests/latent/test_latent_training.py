@@ -162,3 +162,36 @@ def test_projected_recipe_in_bf16_writes_a_model_the_engine_loads(tmp_path, make
     picture = model.sample(1)
     assert picture.shape == (64, 64, 4)
     assert model.direction_set("sefa").directions.shape == (16, 16)
+
+
+def test_perceptual_distance_sees_blur_more_than_faint_noise():
+    import torch
+    import torch.nn.functional as F
+
+    from genart_desktop.latent.perceptual import load_perceptual_network, perceptual_distance
+
+    network = load_perceptual_network()
+    torch.manual_seed(0)
+    yy, xx = torch.meshgrid(torch.arange(64), torch.arange(64), indexing="ij")
+    picture = -torch.ones(1, 4, 64, 64)
+    disc = ((yy - 32) ** 2 + (xx - 32) ** 2 < 400) & ((yy // 4 + xx // 4) % 2 == 0)
+    picture[:, :, disc] = torch.tensor([0.8, -0.6, 0.2, 1.0]).view(1, 4, 1)
+    blurred = F.avg_pool2d(picture, 5, 1, 2)
+    noisy = (picture + 0.02 * torch.randn_like(picture)).clamp(-1, 1)
+    with torch.no_grad():
+        assert perceptual_distance(network, picture, picture).item() < 1e-6
+        assert perceptual_distance(network, picture, blurred).item() > \
+            3 * perceptual_distance(network, picture, noisy).item()
+
+
+def test_a_sharpened_vae_trains_with_its_extra_losses(tmp_path, make_image_folder):
+    folder = make_image_folder(tmp_path / "images", 20)
+    output = tmp_path / "models" / "sharp"
+    recorder = Recorder()
+    summary = train(_params(folder, output, epochs=1, perceptual=1.0, adversarial=0.1,
+                            adversarial_start=0), recorder)
+    assert {"perceptual", "patch_d_hinge", "patch_g"} <= set(summary["losses"])
+    card = json.loads(output.with_suffix(".json").read_text())
+    assert card["training"]["perceptual_weight"] == 1.0
+    assert card["metrics"]["heldout_reconstruction_perceptual"] > 0
+    assert LatentModel.load(str(output.with_suffix(".json"))).sample(2).shape == (64, 64, 4)
