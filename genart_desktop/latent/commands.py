@@ -14,9 +14,10 @@ from pathlib import Path
 from genart_desktop.core.cli_args import (MAX_SEED, existing_folder, float_range, int_range,
                                           output_file, seed)
 from genart_desktop.core.errors import UserError
-from genart_desktop.latent.limits import DIRECTIONS, MAX_TRUNCATION
+from genart_desktop.latent.limits import (DIRECTION_SETS, DIRECTIONS, MAX_TRUNCATION,
+                                          NAMED_DIRECTIONS)
 
-DIRECTION_CHOICES = ("pca", "sefa", "named")  # engine.DIRECTION_SETS, without importing numpy
+DIRECTION_CHOICES = tuple(DIRECTION_SETS)
 DIRECTIONS_HELP = ("which directions --direction moves along: pca (principal, the default), "
                    "sefa (closed-form factorization of the first layer) or named (fitted to "
                    "lightness, colourfulness, warmth, size, roundness; numbered in that order, "
@@ -201,11 +202,7 @@ def command_sample(args: argparse.Namespace) -> int:
 
 def _set_size(args: argparse.Namespace) -> int:
     """How many directions --direction may number: the named set has one per measure."""
-    if args.directions != "named":
-        return DIRECTIONS
-    from genart_desktop.latent.named_directions import ATTRIBUTES
-
-    return len(ATTRIBUTES)
+    return NAMED_DIRECTIONS if args.directions == "named" else DIRECTIONS
 
 
 def command_interpolate(args: argparse.Namespace) -> int:

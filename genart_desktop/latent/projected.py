@@ -123,9 +123,9 @@ class ProjectedDiscriminator(nn.Module):
         self.heads = nn.ModuleList(_ScaleHead(c, side) for c, side in zip(MIXED_CHANNELS, sides))
         self.alpha = AlphaDiscriminator(image_size)
 
-    def to(self, *args, **kwargs):  # the frozen feature network goes along
-        self.features.to(*args, **kwargs)
-        return super().to(*args, **kwargs)
+    def _apply(self, fn, *args, **kwargs):  # .to(), .cuda(), .float(): the features go along
+        self.features._apply(fn, *args, **kwargs)
+        return super()._apply(fn, *args, **kwargs)
 
     def forward(self, x: torch.Tensor, background: torch.Tensor) -> list[torch.Tensor]:
         rgb = composite_over(x, background)

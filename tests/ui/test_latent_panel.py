@@ -323,3 +323,25 @@ def test_a_chosen_variation_becomes_the_picture_in_one_undo_step(panel, qtbot, w
 
     panel.select_model("tiny-vae")  # another model's latents: the grid empties
     assert not any(b.isEnabled() for b in panel.variation_buttons)
+
+
+def test_a_late_set_of_directions_does_not_override_the_one_chosen_since(panel, qtbot):
+    """Named directions take seconds to fit; the user goes back to the principal ones
+    meanwhile: the fit's late result must not rename or disable the sliders."""
+    gate = threading.Event()
+    panel.worker.submit(lambda job: gate.wait(10), key="blocker")
+    panel.direction_set_box.setCurrentIndex(panel.direction_set_box.findData("sefa"))
+    panel.direction_set_box.setCurrentIndex(panel.direction_set_box.findData("pca"))
+    gate.set()
+    wait_shown(qtbot, panel, panel._serial)
+    qtbot.wait(300)
+    assert panel.slider_names[0].toolTip().startswith("Direction 1")
+    assert all(slider.isEnabled() for slider in panel.sliders)
+
+
+def test_a_variation_and_its_sliders_set_survive_a_png(panel):
+    settings = panel.settings()
+    settings.encoded, settings.origin, settings.direction_set = [0.5] * 16, "variation", "sefa"
+    again = LatentSettings.from_parameters(settings.parameters())
+    assert (again.origin, again.direction_set, again.encoded) == ("variation", "sefa", [0.5] * 16)
+    assert LatentSettings.from_parameters({**settings.parameters(), "direction_set": "magic"}) is None

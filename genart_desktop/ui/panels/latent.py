@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 SLIDER_STEPS = 100  # slider units per standard deviation
 SCALES = (1, 2, 4, 8)
-DIRECTION_SET_NAMES = {"pca": "Principal (PCA)", "sefa": "Closed-form (SeFa)",
-                       "named": "Named (lightness, size, …)"}
 VARIATIONS = 8
 VARIATION_ICON = 72  # px
 
@@ -164,7 +162,7 @@ class LatentPanel(Panel):
         self.direction_set_box = QComboBox()
         self.direction_set_box.setObjectName("latent-direction-set")
         for key in DIRECTION_SETS:
-            self.direction_set_box.addItem(DIRECTION_SET_NAMES[key], key)
+            self.direction_set_box.addItem(DIRECTION_SETS[key], key)
         self.direction_set_box.setToolTip(
             "Principal: the directions along which the model's pictures vary most (PCA)\n"
             "Closed-form: the directions the generator's first layer amplifies most (SeFa)\n"
@@ -346,6 +344,8 @@ class LatentPanel(Panel):
         the worker (the named ones are fitted the first time: seconds, with progress)."""
         info, key = self.current_info(), self.direction_set()
         if info is None or key == "pca":
+            # a named fit still running is not wanted any more
+            self.worker.submit(lambda job: None, key="directions", cancel_running=True)
             explained = list((info.card.get("directions") or {}).get("explained_variance") or []) \
                 if info else []
             self._set_slider_labels(
@@ -354,32 +354,42 @@ class LatentPanel(Panel):
                  for i, share in enumerate(explained)], enabled=info is not None and not explained)
             return
         self._set_slider_labels([], [], enabled=False)  # until the set is known
+        asked = (str(info.card_path), key)
+
+        def current() -> bool:  # a result for a model or set the user has left is dropped
+            return asked == (self.model_box.currentData(), self.direction_set())
 
         def work(job):
             chosen = self._load(info).direction_set(key, job)
-            return chosen.labels, chosen.tooltips
+            return chosen.labels, chosen.tooltips, [chosen.offered(i) for i in range(len(chosen))]
 
-        def failed(message: str) -> None:
-            self.window_.show_error(message)
-            self._quiet_set(lambda: self.direction_set_box.setCurrentIndex(0))
-            self._update_direction_labels()
+        def back_to_principal(message: str | None = None) -> None:
+            if not current():
+                return
+            if message:
+                self.window_.show_error(message)
+            self._quiet_set(lambda: self.direction_set_box.setCurrentIndex(
+                self.direction_set_box.findData("pca")))
+            self._direction_set_changed(force=True)
 
-        self.worker.submit(work, key="directions", label=f"{DIRECTION_SET_NAMES[key]} directions",
+        self.worker.submit(work, key="directions", cancel_running=True,
+                           label=f"{DIRECTION_SETS[key]} directions",
                            show_progress=key == "named",
-                           on_result=lambda result: self._set_slider_labels(*result),
-                           on_error=failed)
+                           on_result=lambda result: current() and self._set_slider_labels(*result),
+                           on_error=back_to_principal, on_cancelled=back_to_principal)
 
     def _set_slider_labels(self, labels: list[str], tooltips: list[str],
-                           enabled: bool = False) -> None:
-        """Sliders with a label are enabled; the others too when ``enabled`` (a card
-        that does not list its directions)."""
+                           offered: list[bool] | None = None, enabled: bool = False) -> None:
+        """Sliders with a label are enabled unless not ``offered``; those without one
+        too when ``enabled`` (a card that does not list its directions)."""
         for index, (name, slider) in enumerate(zip(self.slider_names, self.sliders)):
             name.setText(labels[index] if index < len(labels) else f"{index + 1}")
             name.setToolTip(tooltips[index] if index < len(tooltips) else "")
-            slider.setEnabled(index < len(labels) or enabled)
+            usable = offered is None or index >= len(offered) or offered[index]
+            slider.setEnabled((index < len(labels) and usable) or (index >= len(labels) and enabled))
 
-    def _direction_set_changed(self) -> None:
-        if self._quiet:
+    def _direction_set_changed(self, *_args, force: bool = False) -> None:
+        if self._quiet and not force:
             return
         # positions along one set mean nothing along another: the sliders start at the centre
         self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
@@ -405,9 +415,9 @@ class LatentPanel(Panel):
                                label="load latent model")
 
     def _model_changed(self) -> None:
-        self._update_model_widgets()
-        if self._quiet:
+        if self._quiet:  # whoever fills the widgets quietly updates them once it is done
             return
+        self._update_model_widgets()
         self._encoded = None
         self._interp["active"] = False
         self.encode_label.setText("")
@@ -450,7 +460,8 @@ class LatentPanel(Panel):
         self._encoded = None if settings.encoded is None else list(settings.encoded)
         self._encoded_origin = settings.origin
         self._interp["active"] = False
-        self._update_direction_labels()
+        self._clear_variations()
+        self._update_model_widgets()
         self._refresh_labels()
         return found
 
@@ -662,10 +673,13 @@ class LatentPanel(Panel):
             from genart_desktop.latent.engine import variations
 
             model = self._load(info)
-            latents = variations(model, settings.latent(model), VARIATIONS, closeness, seed)
+            latents = variations(model, settings.latent(model), VARIATIONS, closeness, seed,
+                                 settings.truncation)
             return latents, model.decode(latents)
 
         def shown(result) -> None:
+            if key != self.model_box.currentData():
+                return  # made for a model the user has left
             latents, pictures = result
             self._variations = (key, [list(map(float, z)) for z in latents])
             for button, picture in zip(self.variation_buttons, pictures):
@@ -719,6 +733,7 @@ class LatentPanel(Panel):
             return
         if self._interp["a"].model != self.model_name():
             self._quiet_set(lambda: self.select_model(self._interp["a"].model))
+            self._update_model_widgets()
         self._interp["active"] = True
         self._set_source(f"Showing {value / 10:.0f}% of the way from A to B")
         self.changed.emit()

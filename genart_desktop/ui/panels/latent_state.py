@@ -17,11 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from genart_desktop.latent.limits import DIRECTIONS  # the CLI's --direction 1..16 too
+from genart_desktop.latent.limits import DIRECTION_SETS, DIRECTIONS  # as the CLI's
 
 GENERATOR = "latent"  # marks parameters written by this panel
-# engine.DIRECTION_SETS' keys (the engine imports torch; this module must not)
-DIRECTION_SETS = ("pca", "sefa", "named")
 
 
 @dataclass
