@@ -48,7 +48,8 @@ def rss_mb() -> float:
     except (OSError, ValueError, AttributeError):
         import resource
 
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB; bytes on macOS
+        return peak / (2**20 if sys.platform == "darwin" else 1024)
 
 
 def hardware() -> dict[str, Any]:
