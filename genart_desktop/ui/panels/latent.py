@@ -668,13 +668,17 @@ class LatentPanel(Panel):
         closeness = self.closeness.value() / 100.0
         seed = random.randrange(MAX_SEED)
         key = str(info.card_path)
+        # around the picture shown: an in-between one while A -> B is being scrubbed
+        interp = dict(self._interp) if self._interp["active"] else None
+        t = self.scrub.value() / 1000.0
 
         def work(job):
             from genart_desktop.latent.engine import variations
 
             model = self._load(info)
-            latents = variations(model, settings.latent(model), VARIATIONS, closeness, seed,
-                                 settings.truncation)
+            z = interpolated_latent(model, interp["a"], interp["b"], t) if interp \
+                else settings.latent(model)
+            latents = variations(model, z, VARIATIONS, closeness, seed, settings.truncation)
             return latents, model.decode(latents)
 
         def shown(result) -> None:
