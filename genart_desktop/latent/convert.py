@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for the safetensors and card (default: models/)")
     args = parser.parse_args(argv)
     try:
-        print(convert(Path(args.out)))
+        card_path = convert(Path(args.out))
+        for suffix in (".json", ".safetensors"):  # mkstemp made them owner-only
+            card_path.with_suffix(suffix).chmod(0o644)
+        print(card_path)
     except UserError as error:
         print(f"convert: {error}", file=sys.stderr)
         return 2

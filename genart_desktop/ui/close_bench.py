@@ -95,19 +95,15 @@ def start_text_training(window) -> Callable[[], bool]:
 
 
 def start_image_training(window) -> Callable[[], bool]:
-    from genart_desktop.ui.panels.latent_bench import ensure_bench_model, make_disc_folder
+    from genart_desktop.ui.panels.latent_bench import (ensure_bench_model, make_disc_folder,
+                                                       prepare_gan_run)
 
     panel = window.panels["latent"]
     window.show_panel("latent")
     ensure_bench_model(panel)
     box = panel.training
-    box.kind_box.setCurrentIndex(box.kind_box.findData("gan"))
-    box.size_box.setCurrentIndex(box.size_box.findData(64))
-    box.length_unit.setCurrentIndex(box.length_unit.findData("minutes"))
-    box.length_spin.setValue(60)
-    box.restart_check.setChecked(True)
-    box.set_folder(str(make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-close-bench-")), 64)))
-    box.name_edit.setText("close-bench")
+    folder = make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-close-bench-")), 64)
+    prepare_gan_run(box, folder, "close-bench")
     box.start()
     return lambda: box.running and any(m.startswith("step") for m in box.messages)
 

@@ -939,20 +939,15 @@ def stall_scenario(window, seconds: float) -> Callable[[], bool]:
 
     from PySide6.QtCore import QTimer
 
-    from genart_desktop.ui.panels.latent_bench import ensure_bench_model, make_disc_folder
+    from genart_desktop.ui.panels.latent_bench import (ensure_bench_model, make_disc_folder,
+                                                       prepare_gan_run)
 
     panel: LatentPanel = window.panels["latent"]
     ensure_bench_model(panel)
     box = panel.training
-    box.kind_box.setCurrentIndex(box.kind_box.findData("gan"))
-    box.size_box.setCurrentIndex(box.size_box.findData(64))
-    box.length_unit.setCurrentIndex(box.length_unit.findData("minutes"))
-    box.length_spin.setValue(60)
-    box.restart_check.setChecked(True)
 
     def start_training(folder: Path) -> None:
-        box.set_folder(str(folder))
-        box.name_edit.setText("stall-benchmark")
+        prepare_gan_run(box, folder, "stall-benchmark")
         box.start()
 
     # the folder is written off the UI thread, as a user's folder would already exist

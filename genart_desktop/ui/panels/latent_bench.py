@@ -66,6 +66,18 @@ def bench_models(panel) -> list[str]:
     return [BENCH_MODEL]
 
 
+def prepare_gan_run(box, folder: Path, name: str) -> None:
+    """Fill the panel's training box as a user would for an hour-long 64 px GAN run on
+    ``folder``, from scratch (``box.start()`` starts it)."""
+    box.kind_box.setCurrentIndex(box.kind_box.findData("gan"))
+    box.size_box.setCurrentIndex(box.size_box.findData(64))
+    box.length_unit.setCurrentIndex(box.length_unit.findData("minutes"))
+    box.length_spin.setValue(60)
+    box.restart_check.setChecked(True)
+    box.set_folder(str(folder))
+    box.name_edit.setText(name)
+
+
 def ensure_bench_model(panel) -> None:
     """Select a model for the stall scenario (the first shipped one, or the stand-in)."""
     panel.select_model(bench_models(panel)[0])
@@ -152,12 +164,7 @@ def main(argv: list[str]) -> int:
         if condition == "training":
             folder = make_disc_folder(Path(tempfile.mkdtemp(prefix="genart-latent-bench-")), 64)
             box = panel.training
-            box.kind_box.setCurrentIndex(box.kind_box.findData("gan"))
-            box.length_unit.setCurrentIndex(box.length_unit.findData("minutes"))
-            box.length_spin.setValue(60)
-            box.set_folder(str(folder))
-            box.name_edit.setText("latent-bench-training")
-            box.restart_check.setChecked(True)
+            prepare_gan_run(box, folder, "latent-bench-training")
             box.start()
             while not any(m.startswith("step") for m in box.messages):  # the run is under way
                 app.processEvents()
