@@ -1,5 +1,9 @@
-"""A resumable training state in one safetensors file: the net's weights, Adam's moments,
-the step and elapsed seconds, the random generators and the loss curve.
+"""A resumable training state: the net's weights, the step and elapsed seconds, the random
+generators and the loss curve in one safetensors file (``NAME.safetensors``), Adam's
+moments beside it (``NAME.adam.safetensors``). Two files because a state is committed
+between sittings and each file must stay under the repository's 50 MB limit: the moments
+are about as large as the weights. A state written as one file (before the split) still
+loads.
 
 A sitting that stops (budget spent, cancelled, machine handed back) saves it; the next
 sitting, possibly on a fresh machine, loads it and goes on exactly where it stopped:
@@ -23,10 +27,9 @@ def save_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim
     """Write atomically (a temporary file, then a rename), so a kill never leaves half.
     ``moments_dtype`` (bfloat16, say) stores Adam's moments smaller: a state meant to be
     committed stays a few tens of MB; they are read back in the parameters' dtype."""
-    from safetensors.torch import save_file
-
     tensors = {f"net.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()
                if not k.endswith("num_batches_tracked")}
+    moments: dict[str, torch.Tensor] = {}
     params = [p for group in optimizer.param_groups for p in group["params"]]
     for index, param in enumerate(params):
         state = optimizer.state.get(param)
@@ -34,9 +37,9 @@ def save_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim
             continue
         for key in ("exp_avg", "exp_avg_sq"):
             moment = state[key].detach().cpu()
-            tensors[f"adam.{index}.{key}"] = (moment if moments_dtype is None
+            moments[f"adam.{index}.{key}"] = (moment if moments_dtype is None
                                               else moment.to(moments_dtype)).contiguous()
-        tensors[f"adam.{index}.step"] = torch.as_tensor(state["step"]).float().reshape(1)
+        moments[f"adam.{index}.step"] = torch.as_tensor(state["step"]).float().reshape(1)
     for name, tensor in (extra or {}).items():
         tensors[f"extra.{name}"] = tensor.detach().cpu().contiguous()
     tensors["progress"] = torch.tensor([float(step), seconds], dtype=torch.float64)
@@ -46,6 +49,18 @@ def save_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim
     metadata["torch_rng"] = json.dumps(torch.get_rng_state().tolist())
     metadata["curve"] = json.dumps(curve)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _save_atomically(moments_path(path), moments, {})  # the moments first: the weights'
+    _save_atomically(path, tensors, metadata)          # file is the last word of a save
+
+
+def moments_path(path: Path) -> Path:
+    """Where Adam's moments of the state ``path`` are kept."""
+    return path.with_name(path.name.removesuffix(".safetensors") + ".adam.safetensors")
+
+
+def _save_atomically(path: Path, tensors: dict[str, torch.Tensor], metadata: dict) -> None:
+    from safetensors.torch import save_file
+
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=metadata)
     os.replace(tmp, path)
@@ -60,6 +75,8 @@ def load_training_state(path: Path, net: torch.nn.Module, optimizer: torch.optim
     from safetensors.torch import load_file
 
     tensors = load_file(str(path))
+    if moments_path(path).exists():
+        tensors.update(load_file(str(moments_path(path))))
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata() or {}
     for name, generator in generators.items():
