@@ -179,9 +179,8 @@ def command_sample(args: argparse.Namespace) -> int:
     offsets = parse_directions(args.direction, _set_size(args))
     model = LatentModel.load(args.model)
     seeds = list(range(args.seed, args.seed + args.count))
-    images = np.concatenate([model.decode(np.stack([
-        model.latent_for(s, args.truncation, offsets, args.directions) for s in seeds[i:i + 64]]))
-        for i in range(0, len(seeds), 64)])
+    images = model.decode_many(np.stack([model.latent_for(s, args.truncation, offsets,
+                                                          args.directions) for s in seeds]))
     parameters = {"model": model.name, "truncation": args.truncation,
                   "directions": {str(k): v for k, v in offsets.items()}}
     if args.directions != "pca":
@@ -223,8 +222,7 @@ def command_interpolate(args: argparse.Namespace) -> int:
 
 
 def command_latent_directions(args: argparse.Namespace) -> int:
-    import json
-
+    from genart_desktop.core.checkpoints import write_json_atomic
     from genart_desktop.core.jobs import console_job
     from genart_desktop.latent import named_directions
     from genart_desktop.latent.engine import LatentModel
@@ -239,10 +237,7 @@ def command_latent_directions(args: argparse.Namespace) -> int:
               f"{entry['effect']:.2f} SD; the others by {others}")
     if args.write_card:
         card = dict(model.card)
-        card.setdefault("directions", {})
-        card["directions"] = {**card["directions"], "named": report}
-        tmp = model.info.card_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(model.info.card_path)
+        card["directions"] = {**card.get("directions", {}), "named": report}
+        write_json_atomic(model.info.card_path, card)
         print(f"written into {model.info.card_path}")
     return 0

@@ -203,14 +203,17 @@ def load_folder(folder: Path, size: int, split: str = "train") -> ImageSet:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    subset = argv[2] if argv[1:2] == ["--subset"] and len(argv) == 3 else "all"
-    if argv[:1] != ["fetch-twemoji"] or len(argv) not in (1, 3) or (len(argv) == 3 and argv[1] != "--subset"):
-        print("usage: python -m genart_desktop.latent.data fetch-twemoji [--subset all|curated]",
-              file=sys.stderr)
-        return 2
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m genart_desktop.latent.data")
+    parser.add_argument("command", choices=["fetch-twemoji"])
+    parser.add_argument("--subset", choices=["all", "curated"], default="all")
     try:
-        folder = fetch_twemoji(subset)
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as stop:  # a usage error, printed by argparse
+        return int(stop.code or 0)
+    try:
+        folder = fetch_twemoji(args.subset)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -54,6 +54,14 @@ class DirectionSet:
         return len(self.directions)
 
 
+def principal_labels(explained: list[float]) -> tuple[list[str], list[str]]:
+    """The principal sliders' names and tooltips, from each direction's share of the
+    variance (what a model card lists, so the window can label them before loading)."""
+    return ([f"{i + 1} · {share * 100:.1f}%" for i, share in enumerate(explained)],
+            [f"Direction {i + 1} explains {share * 100:.2f}% of the variance"
+             for i, share in enumerate(explained)])
+
+
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     """Spherical interpolation (the right path between two Gaussian latents): it keeps
     the norm typical of the prior where a straight line would pass near the origin."""
@@ -84,12 +92,9 @@ class LatentModel:
         self.latent_mean = tensors["latent_mean"].cpu().numpy().astype(np.float32)
         self.latent_basis = tensors["latent_basis"].cpu().numpy().astype(np.float32)
         self._decoder = network.decoder if self.kind == "vae" else network
-        shares = [float(v) for v in self.explained_variance]
         self._direction_sets = {"pca": DirectionSet(
             self.directions, self.direction_std,
-            [f"{i + 1} · {share * 100:.1f}%" for i, share in enumerate(shares)],
-            [f"Principal direction {i + 1}: {share * 100:.2f}% of the variance"
-             for i, share in enumerate(shares)])}
+            *principal_labels([float(v) for v in self.explained_variance]))}
 
     @classmethod
     def load(cls, name_or_info: str | Path | ModelInfo, device=None) -> "LatentModel":
@@ -203,6 +208,15 @@ class LatentModel:
         with torch.inference_mode():
             pixels = self._decoder(z).permute(0, 2, 3, 1).float().cpu().numpy()
         return data.unpremultiply(pixels)
+
+    def decode_many(self, latents: np.ndarray, batch: int = 256, job=None) -> np.ndarray:
+        """``decode`` in batches (memory stays small), checking ``job`` for cancel between."""
+        out = []
+        for start in range(0, len(latents), batch):
+            if job is not None:
+                job.check()
+            out.append(self.decode(latents[start:start + batch]))
+        return np.concatenate(out)
 
     def sample(self, seed: int, truncation: float = 1.0,
                offsets: dict[int, float] | None = None, directions: str = "pca") -> np.ndarray:

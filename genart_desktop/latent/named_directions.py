@@ -91,15 +91,6 @@ def rank_correlation(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
 
 
-def _decode_all(model, latents: np.ndarray, batch: int = 256, job=None) -> np.ndarray:
-    out = []
-    for start in range(0, len(latents), batch):
-        if job is not None:
-            job.check()
-        out.append(model.decode(latents[start:start + batch]))
-    return np.concatenate(out)
-
-
 def fit(model, samples: int = FIT_SAMPLES, check_seeds: int = CHECK_SEEDS, job=None
         ) -> list[NamedDirection]:
     """Fit and check one direction per measure for a loaded ``LatentModel``."""
@@ -107,7 +98,7 @@ def fit(model, samples: int = FIT_SAMPLES, check_seeds: int = CHECK_SEEDS, job=N
     latents = model.latent_mean + noises @ model.latent_basis.T
     if job is not None:
         job.progress(0.05, "measuring random pictures")
-    measured = picture_attributes(_decode_all(model, latents.astype(np.float32), job=job))
+    measured = picture_attributes(model.decode_many(latents, job=job))
     centred = noises - noises.mean(0)
     spread = {name: float(measured[name].std()) + 1e-9 for name in ATTRIBUTES}
     targets = np.stack([(measured[name] - measured[name].mean()) / spread[name]
@@ -127,7 +118,7 @@ def fit(model, samples: int = FIT_SAMPLES, check_seeds: int = CHECK_SEEDS, job=N
             job.progress(0.4 + 0.6 * number / len(ATTRIBUTES), f"checking {name}")
         rows = [model.latent_for(seed) + amount * std * direction
                 for seed in range(check_seeds) for amount in CHECK_AMOUNTS]
-        swept = picture_attributes(_decode_all(model, np.stack(rows).astype(np.float32), job=job))
+        swept = picture_attributes(model.decode_many(np.stack(rows), job=job))
         sweeps = {other: swept[other].reshape(check_seeds, len(CHECK_AMOUNTS))
                   for other in ATTRIBUTES}
         change = {other: float(np.mean(np.abs(sweep[:, -1] - sweep[:, 0]))) / spread[other]

@@ -204,6 +204,26 @@ class FastGenerator(nn.Module):
         return torch.tanh(self.to_pixels(x))
 
 
+class PatchDiscriminator(nn.Module):
+    """Strided 4x4 convolutions (spectral norm, LeakyReLU) from ``size`` down to
+    ``smallest``, widths from ``width`` doubling up to 128, then a 3x3 convolution to one
+    logit per patch. The projected recipe judges alpha with it (down to 4x4); the sharper
+    VAE judges 8x8 patches of RGBA (as VQGAN does)."""
+
+    def __init__(self, channels: int, size: int = 64, width: int = 16, smallest: int = 4) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        while size > smallest:
+            layers.append(spectral_norm(nn.Conv2d(channels, width, 4, 2, 1)))
+            layers.append(nn.LeakyReLU(0.2, inplace=True))
+            channels, width, size = width, min(width * 2, 128), size // 2
+        self.body = nn.Sequential(*layers)
+        self.logits = spectral_norm(nn.Conv2d(channels, 1, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits(self.body(x))
+
+
 GENERATOR_TYPES = {"dcgan-hinge-sn-diffaugment": Generator,
                    "fastgan-projected": FastGenerator}
 

@@ -7,17 +7,15 @@ pixels: a perceptual distance on VGG16 features, and a small patch discriminator
   across channels, squared differences summed over channels and averaged over positions
   and layers. 0 for identical pictures; blur and colour shifts raise it, as they do for
   the eye, more than a pixel MSE does.
-- ``PatchDiscriminator``: as VQGAN adds to its autoencoder (Esser et al., CVPR 2021),
-  with a continuous latent here: a few strided convolutions give a map of real/fake
-  logits over 8x8 patches, so the decoder is pushed towards crisp edges and textures
-  instead of the average of what it is unsure about.
+- The patch discriminator (``networks.PatchDiscriminator`` on 8x8 patches), as VQGAN adds
+  to its autoencoder (Esser et al., CVPR 2021), with a continuous latent here: it pushes
+  the decoder towards crisp edges and textures instead of the average of what it is
+  unsure about.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
-from torch.nn.utils import spectral_norm
 
 PERCEPTUAL_LAYERS = ("conv1_2", "conv2_2", "conv3_3")
 
@@ -47,18 +45,3 @@ def perceptual_distance(network, a: torch.Tensor, b: torch.Tensor) -> torch.Tens
         fb = fb / (fb.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
         total = total + (fa - fb).pow(2).sum(1).mean(dim=(1, 2))
     return total / len(PERCEPTUAL_LAYERS)
-
-
-class PatchDiscriminator(nn.Module):
-    """size x size RGBA -> (size/8)^2 logits (three stride-2 convolutions, spectral norm)."""
-
-    def __init__(self, width: int = 32, channels: int = 4) -> None:
-        super().__init__()
-        self.net = nn.Sequential(
-            spectral_norm(nn.Conv2d(channels, width, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True),
-            spectral_norm(nn.Conv2d(width, width * 2, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True),
-            spectral_norm(nn.Conv2d(width * 2, width * 4, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True),
-            spectral_norm(nn.Conv2d(width * 4, 1, 3, 1, 1)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)

@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn.utils import spectral_norm
 
 from genart_desktop.latent.efficientnet import TAP_CHANNELS, load_efficientnet_lite0
+from genart_desktop.latent.networks import PatchDiscriminator
 
 MIXED_CHANNELS = (32, 64, 128, 256)  # after cross-channel mixing, per stage (paper: 64..512)
 INPUT_SIZE = 64
@@ -90,24 +91,6 @@ class _ScaleHead(nn.Module):
         return self.logits(self.body(x))
 
 
-class AlphaDiscriminator(nn.Module):
-    """A small discriminator of the alpha channel alone (shapes, edges, holes)."""
-
-    def __init__(self, size: int = 64, width: int = 16) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        channels = 1
-        while size > 4:
-            layers.append(spectral_norm(nn.Conv2d(channels, width, 4, 2, 1)))
-            layers.append(nn.LeakyReLU(0.2, inplace=True))
-            channels, width, size = width, min(width * 2, 128), size // 2
-        self.body = nn.Sequential(*layers)
-        self.logits = spectral_norm(nn.Conv2d(channels, 1, 3, 1, 1))
-
-    def forward(self, alpha: torch.Tensor) -> torch.Tensor:
-        return self.logits(self.body(alpha))
-
-
 class ProjectedDiscriminator(nn.Module):
     """Logit maps (one per feature scale, then the alpha one) for premultiplied RGBA."""
 
@@ -121,7 +104,7 @@ class ProjectedDiscriminator(nn.Module):
         self.mixing = _FrozenMixing()
         sides = [input_size // s for s in (4, 8, 16, 32)]
         self.heads = nn.ModuleList(_ScaleHead(c, side) for c, side in zip(MIXED_CHANNELS, sides))
-        self.alpha = AlphaDiscriminator(image_size)
+        self.alpha = PatchDiscriminator(1, image_size, width=16, smallest=4)  # alpha alone
 
     def _apply(self, fn, *args, **kwargs):  # .to(), .cuda(), .float(): the features go along
         self.features._apply(fn, *args, **kwargs)
@@ -134,12 +117,3 @@ class ProjectedDiscriminator(nn.Module):
                                 align_corners=False, antialias=rgb.shape[-1] > self.input_size)
         mixed = self.mixing(self.features.features(rgb))
         return [head(m) for head, m in zip(self.heads, mixed)] + [self.alpha(x[:, 3:])]
-
-
-def hinge_discriminator_loss(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
-    return sum(F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean()
-               for r, f in zip(real, fake))
-
-
-def hinge_generator_loss(fake: list[torch.Tensor]) -> torch.Tensor:
-    return sum(-f.float().mean() for f in fake)

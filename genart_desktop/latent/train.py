@@ -37,6 +37,7 @@ from genart_desktop.core.images import save_png
 from genart_desktop.core.jobs import Job, interrupt_ends_sitting
 from genart_desktop.latent import data, directions, networks
 from genart_desktop.latent.augment import diff_augment
+from genart_desktop.latent.engine import contact_sheet
 
 RECIPES = ("dcgan", "projected")
 PRECISIONS = ("float32", "bf16")
@@ -92,8 +93,8 @@ def output_stem(output: str) -> Path:
 
 
 def checkpoint_stem(stem: Path, state_dir: str | None = None) -> Path:
-    """Where the resumable checkpoint lives: ``state_dir/state`` when given (a folder
-    to commit between sittings), else a per-output file in the cache."""
+    """Where the resumable checkpoint lives: ``state_dir/NAME`` when given (a folder to
+    commit between sittings), else a per-output file in the cache."""
     if state_dir:
         return Path(state_dir).expanduser() / stem.name
     key = hashlib.sha256(str(stem).encode()).hexdigest()[:10]
@@ -108,12 +109,12 @@ class _Run:
         d = DEFAULTS[p.kind]
         self.z_dim = p.z_dim or d["z_dim"]
         self.lr = p.lr or d["lr"]
+        self.projected = p.kind == "gan" and p.recipe == "projected"
         arch = networks.architecture(p.kind, p.size, p.width, self.z_dim, recipe=p.recipe)
-        if p.kind == "gan" and p.recipe == "projected":
+        if self.projected:
             arch["discriminator"] = {"features": "efficientnet-lite0 (frozen)",
                                      "input_size": p.disc_input}
         self.arch = arch
-        self.projected = p.kind == "gan" and p.recipe == "projected"
         self.net = networks.build(p.kind, arch).to(device)  # VAE, or the generator
         self.nets = {"net": self.net}
         self.opts = {"opt": torch.optim.Adam(self.net.parameters(), self.lr, betas=d["betas"])}
@@ -136,9 +137,8 @@ class _Run:
 
             self.perceptual_net = load_perceptual_network(device)  # frozen, not saved
         if p.kind == "vae" and p.adversarial > 0:
-            from genart_desktop.latent.perceptual import PatchDiscriminator
-
-            self.patch_disc = PatchDiscriminator().to(device)
+            self.patch_disc = networks.PatchDiscriminator(4, p.size, width=32,
+                                                          smallest=p.size // 8).to(device)
             self.nets["patch_disc"] = self.patch_disc
             self.opts["opt_patch"] = torch.optim.Adam(self.patch_disc.parameters(), self.lr,
                                                       betas=(0.5, 0.9))
@@ -178,7 +178,7 @@ class _Run:
             loss = nelbo + self._sharpening_losses(real, terms["recon"])
             self._step("opt", loss)
         else:
-            d_loss, g_loss = (self._projected_step if self.projected else self._dcgan_step)(real)
+            d_loss, g_loss = self._gan_step(real)
             # The average warms up (decay (1+t)/(10+t) until it reaches EMA_DECAY) so that
             # a short run does not keep much of the random initial weights in it.
             decay = min(EMA_DECAY, (1.0 + self.step) / (10.0 + self.step))
@@ -206,10 +206,10 @@ class _Run:
         if self.p.adversarial > 0 and self.step >= self.p.adversarial_start:
             with self.autocast():
                 d_real, d_fake = self.patch_disc(real), self.patch_disc(recon.detach())
-            d_loss = F.relu(1 - d_real.float()).mean() + F.relu(1 + d_fake.float()).mean()
+            d_loss = hinge_discriminator_loss([d_real], [d_fake])
             self._step("opt_patch", d_loss)
             with self.autocast():
-                g_loss = -self.patch_disc(recon).float().mean()
+                g_loss = hinge_generator_loss([self.patch_disc(recon)])
             extra = extra + self.p.adversarial * g_loss
             self.last_losses.update(patch_d_hinge=d_loss.item(), patch_g=g_loss.item())
         return extra
@@ -219,37 +219,25 @@ class _Run:
         loss.backward()
         self.opts[name].step()
 
-    def _dcgan_step(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _gan_step(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One discriminator and one generator step, hinge losses (summed over the logit
+        maps of a projected discriminator: one per feature scale, then alpha)."""
         z = torch.randn(real.shape[0], self.z_dim, device=self.device)
-        with self.autocast():
-            fake = self.net(z)
-            d_real, d_fake = self.disc(diff_augment(real)), self.disc(diff_augment(fake.detach()))
-        d_loss = F.relu(1.0 - d_real.float()).mean() + F.relu(1.0 + d_fake.float()).mean()
-        self._step("opt_disc", d_loss)
-        with self.autocast():
-            g_loss = -self.disc(diff_augment(fake)).float().mean()
-        self._step("opt", g_loss)
-        return d_loss, g_loss
 
-    def _projected_step(self, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hinge losses summed over the feature scales and the alpha discriminator; every
-        picture over its own random background colour."""
-        from genart_desktop.latent.projected import hinge_discriminator_loss, hinge_generator_loss
-
-        n = real.shape[0]
-        z = torch.randn(n, self.z_dim, device=self.device)
-
-        def backgrounds() -> torch.Tensor:
-            return torch.rand(n, 3, 1, 1, device=self.device) * 2 - 1
+        def judge(x: torch.Tensor) -> list[torch.Tensor]:
+            x = diff_augment(x)
+            if not self.projected:
+                return [self.disc(x)]
+            # every picture over its own random background colour
+            return self.disc(x, torch.rand(x.shape[0], 3, 1, 1, device=self.device) * 2 - 1)
 
         with self.autocast():
             fake = self.net(z)
-            d_real = self.disc(diff_augment(real), backgrounds())
-            d_fake = self.disc(diff_augment(fake.detach()), backgrounds())
+            d_real, d_fake = judge(real), judge(fake.detach())
         d_loss = hinge_discriminator_loss(d_real, d_fake)
         self._step("opt_disc", d_loss)
         with self.autocast():
-            g_loss = hinge_generator_loss(self.disc(diff_augment(fake), backgrounds()))
+            g_loss = hinge_generator_loss(judge(fake))
         self._step("opt", g_loss)
         return d_loss, g_loss
 
@@ -288,6 +276,16 @@ class _Run:
         self.last_losses = dict(counters.get("last_losses", {}))
 
 
+def hinge_discriminator_loss(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
+    """Hinge loss of a discriminator's logit maps, summed over the maps (float32)."""
+    return sum(F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean()
+               for r, f in zip(real, fake))
+
+
+def hinge_generator_loss(fake: list[torch.Tensor]) -> torch.Tensor:
+    return sum(-f.float().mean() for f in fake)
+
+
 def to_pixels(batch_uint8: torch.Tensor) -> torch.Tensor:
     """N x H x W x 4 uint8 (straight) -> N x 4 x H x W premultiplied in [-1, 1]."""
     x = batch_uint8.permute(0, 3, 1, 2).float() / 255.0
@@ -299,14 +297,7 @@ def sample_grid(generate, z: torch.Tensor, columns: int = 8) -> np.ndarray:
     """A grid (uint8 straight RGBA) of decoded latents, one row per ``columns`` images."""
     with torch.no_grad():
         pixels = generate(z).permute(0, 2, 3, 1).cpu().numpy()
-    images = data.unpremultiply(pixels)
-    n, h, w, c = images.shape
-    rows = math.ceil(n / columns)
-    grid = np.zeros((rows * h, columns * w, c), np.uint8)
-    for i, image in enumerate(images):
-        r, col = divmod(i, columns)
-        grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = image
-    return grid
+    return contact_sheet(data.unpremultiply(pixels), columns, gap=0)
 
 
 def train(params: TrainParams, job: Job) -> dict[str, Any]:

@@ -120,6 +120,23 @@ def heavy_torch_scenario(window, seconds: float) -> Callable[[], bool]:
 STARTUP_WAIT_S = 120.0
 
 
+def pump_events(app, until: Callable[[], bool], seconds: float) -> bool:
+    """Run the event loop by hand until ``until()`` is true or ``seconds`` have passed;
+    returns ``until()``."""
+    deadline = time.monotonic() + seconds
+    while not until() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+    return until()
+
+
+def start_as_the_app(app, window) -> None:
+    """Start as the app starts (torch imported, device chosen, the panels' models loaded)
+    and wait for it: what runs next is measured without the start-up in it."""
+    window.start_background_init()
+    pump_events(app, window.is_ready, STARTUP_WAIT_S)
+
+
 def measure_stall(scenario: str, seconds: float, why: bool = False) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -131,14 +148,9 @@ def measure_stall(scenario: str, seconds: float, why: bool = False) -> dict:
     window = MainWindow(restore_layout=False)
     window.show()
     app.processEvents()
-    # Start as the app starts (torch imported, device chosen, the panels' models loaded)
-    # and measure only after that: start-up is measured on its own, and a scenario that
-    # overlapped the text panel's model loading measured that loading instead.
-    window.start_background_init()
-    waited = time.monotonic()
-    while not window.is_ready() and time.monotonic() - waited < STARTUP_WAIT_S:
-        app.processEvents()
-        time.sleep(0.001)
+    # Start-up is measured on its own: a scenario that overlapped the text panel's model
+    # loading measured that loading instead.
+    start_as_the_app(app, window)
 
     gaps: list[float] = []
     clock = QElapsedTimer()
@@ -162,9 +174,7 @@ def measure_stall(scenario: str, seconds: float, why: bool = False) -> dict:
         watchdog.start()
     heartbeat.start()
     done = start(window, seconds)
-    while not done():
-        app.processEvents()
-        time.sleep(0.001)
+    pump_events(app, done, float("inf"))
     heartbeat.stop()
     if watchdog is not None:
         watchdog.stop()

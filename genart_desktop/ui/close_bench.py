@@ -30,7 +30,7 @@ from genart_desktop.core.benchmarks import emit, hardware
 
 JOBS = ("style-4096", "style-quality", "music-generate", "text-training", "image-training")
 RUN_BEFORE_CLOSE_S = 2.0  # the job is well under way when the user closes
-READY_WAIT_S = 120.0
+JOB_START_WAIT_S = 120.0
 CHILD_WAIT_S = 30.0  # how long a training child is watched after the app has gone
 
 
@@ -136,27 +136,17 @@ def run_app(kind: str) -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from genart_desktop.ui.bench import pump_events, start_as_the_app
     from genart_desktop.ui.main_window import MainWindow
     from genart_desktop.ui.startup import exit_status
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(restore_layout=False)
     window.show()
-    window.start_background_init()
-    waited = time.monotonic()
-    while not window.is_ready() and time.monotonic() - waited < READY_WAIT_S:
-        app.processEvents()
-        time.sleep(0.005)
+    start_as_the_app(app, window)
     running = STARTERS[kind](window)
-    waited = time.monotonic()
-    while not running() and time.monotonic() - waited < READY_WAIT_S:
-        app.processEvents()
-        time.sleep(0.005)
-    started = running()
-    end = time.monotonic() + RUN_BEFORE_CLOSE_S
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
+    started = pump_events(app, running, JOB_START_WAIT_S)
+    pump_events(app, lambda: False, RUN_BEFORE_CLOSE_S)  # the job is well under way
     report = {"job_running": started and running(), "children": _child_processes(),
               "messages": list(window.messages)[-3:]}
     hidden: list[float] = []

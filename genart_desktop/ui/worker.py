@@ -131,12 +131,7 @@ class PanelWorker(QThread):
         dropped: list[_Task] = []
         with self._condition:
             if key is not None:
-                dropped = [task for task in self._pending if task.handle.key == key]
-                for task in dropped:
-                    self._pending.remove(task)
-                running = self._running
-                if cancel_running and running is not None and running.handle.key == key:
-                    running.handle.cancel()
+                dropped = self._withdraw(key, cancel_running)
             self._pending.append(_Task(handle, fn, uses_device))
             self._condition.notify()
         for task in dropped:
@@ -144,6 +139,24 @@ class PanelWorker(QThread):
         if not self.isRunning() and not self._stopping:
             self.start()
         return handle
+
+    def cancel_key(self, key: str) -> None:
+        """Drop the waiting tasks with ``key`` and cancel the running one with it."""
+        with self._condition:
+            dropped = self._withdraw(key, cancel_running=True)
+        for task in dropped:
+            self._deliver_dropped(task.handle.id)
+
+    def _withdraw(self, key: str, cancel_running: bool) -> list["_Task"]:
+        """With the lock held: take the waiting tasks with ``key`` out of the queue (and
+        cancel the running one with it when asked); the caller reports them dropped."""
+        dropped = [task for task in self._pending if task.handle.key == key]
+        for task in dropped:
+            self._pending.remove(task)
+        running = self._running
+        if cancel_running and running is not None and running.handle.key == key:
+            running.handle.cancel()
+        return dropped
 
     def cancel_all(self) -> None:
         with self._condition:

@@ -121,7 +121,7 @@ def test_projected_recipe_steps_and_its_discriminator_learns(tmp_path, make_imag
     import torch
 
     from genart_desktop.latent import data
-    from genart_desktop.latent.projected import hinge_discriminator_loss
+    from genart_desktop.latent.train import hinge_discriminator_loss
     from genart_desktop.latent.train import _Run, to_pixels
 
     torch.manual_seed(0)

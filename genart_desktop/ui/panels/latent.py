@@ -28,6 +28,7 @@ from genart_desktop.core.cli_args import MAX_SEED  # `genart sample --seed` take
 from genart_desktop.core.errors import UserError
 from genart_desktop.core.project import PanelData
 from genart_desktop.ui import settings as settings_module
+from genart_desktop.ui.canvas import qimage_from_array
 from genart_desktop.ui.panels.base import Panel
 from genart_desktop.ui.state_values import StateValues
 from genart_desktop.ui.panels.latent_state import (DIRECTION_SETS, DIRECTIONS, LatentSettings,
@@ -344,14 +345,13 @@ class LatentPanel(Panel):
         the worker (the named ones are fitted the first time: seconds, with progress)."""
         info, key = self.current_info(), self.direction_set()
         if info is None or key == "pca":
-            # a named fit still running is not wanted any more
-            self.worker.submit(lambda job: None, key="directions", cancel_running=True)
+            from genart_desktop.latent.engine import principal_labels
+
+            self.worker.cancel_key("directions")  # a named fit still running is not wanted
             explained = list((info.card.get("directions") or {}).get("explained_variance") or []) \
                 if info else []
-            self._set_slider_labels(
-                [f"{i + 1} · {share * 100:.1f}%" for i, share in enumerate(explained)],
-                [f"Direction {i + 1} explains {share * 100:.2f}% of the variance"
-                 for i, share in enumerate(explained)], enabled=info is not None and not explained)
+            self._set_slider_labels(*principal_labels(explained),
+                                    enabled=info is not None and not explained)
             return
         self._set_slider_labels([], [], enabled=False)  # until the set is known
         asked = (str(info.card_path), key)
@@ -391,8 +391,7 @@ class LatentPanel(Panel):
     def _direction_set_changed(self, *_args, force: bool = False) -> None:
         if self._quiet and not force:
             return
-        # positions along one set mean nothing along another: the sliders start at the centre
-        self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
+        self._centre_sliders()  # positions along one set mean nothing along another
         self._update_direction_labels()
         self._changed_and_render(f"Sliders: {self.direction_set_box.currentText()}")
 
@@ -561,8 +560,12 @@ class LatentPanel(Panel):
         self._changed_and_render("Randomize")
 
     def reset_all(self) -> None:
-        self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
+        self._centre_sliders()
         self._changed_and_render("Reset directions")
+
+    def _centre_sliders(self) -> None:
+        """Every direction slider back to 0, without drawing."""
+        self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
 
     # --- drawing ------------------------------------------------------------------------------------------
     def request_render(self, label: str = "Latent") -> int | None:
@@ -687,8 +690,6 @@ class LatentPanel(Panel):
             latents, pictures = result
             self._variations = (key, [list(map(float, z)) for z in latents])
             for button, picture in zip(self.variation_buttons, pictures):
-                from genart_desktop.ui.canvas import qimage_from_array
-
                 pixmap = QPixmap.fromImage(qimage_from_array(upscale(picture, 2, True)))
                 button.setIcon(QIcon(pixmap))
                 button.setEnabled(True)
@@ -700,7 +701,7 @@ class LatentPanel(Panel):
         if self._variations is None or self._variations[0] != self.model_box.currentData():
             return
         latent = self._variations[1][index]
-        self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
+        self._centre_sliders()
         self._encoded = list(latent)
         self._encoded_origin = "variation"
         self._changed_and_render("Variation")
@@ -813,7 +814,7 @@ class LatentPanel(Panel):
 
         def encoded(result) -> None:
             latent, error = result
-            self._quiet_set(lambda: [slider.setValue(0) for slider in self.sliders])
+            self._centre_sliders()
             self._encoded = latent
             self._encoded_origin = "picture"
             self._interp["active"] = False
