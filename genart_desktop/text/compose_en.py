@@ -41,9 +41,13 @@ class EnRequest:
 
 
 class EnglishComposer:
-    def __init__(self, model: CharTransformer, vocab: Vocab, words: list[str] | None) -> None:
+    def __init__(self, model: CharTransformer, vocab: Vocab, words: list[str] | None,
+                 line_ends: list[str] | None = None) -> None:
         self.model, self.vocab = model, vocab
         self.lexicon = english.lexicon(frozenset(words) if words else None)
+        # The words a metered line may end on (english.line_end_words); all words if the
+        # model's card has no such list.
+        self.ends = english.lexicon(frozenset(line_ends)) if line_ends else self.lexicon
         self.letters = [(c, vocab.id(c)) for c in string.ascii_letters + "'" if c in vocab]
         self.space, self.newline = vocab.id(" "), vocab.id("\n")
         self.punctuation = [vocab.id(c) for c in PUNCTUATION if c in vocab]
@@ -112,21 +116,21 @@ class EnglishComposer:
 
     def _metered_line(self, state, logits, current, spec, lines, rhyme_of, used, request,
                       sampler, job, on_char):
-        lexicon = self.lexicon
-        # What the line's last word must be: any word, a word of a rich rhyme class (the
-        # first line of its letter), or a word of the letter's class not used yet.
-        table, fewest, mode = lexicon.prefixes, 1, "any"
+        lexicon, ends = self.lexicon, self.ends
+        # What the line's last word must be: a line-ending word, one of a rich rhyme class
+        # (the first line of its letter), or one of the letter's class not used yet.
+        table, fewest, mode = ends.prefixes, 1, "any"
         relaxed = False
         if spec.rhyme is not None and spec.rhyme in rhyme_of:
             mode = "fixed"
-            table, fewest = lexicon.class_prefixes(rhyme_of[spec.rhyme], used.get(spec.rhyme, set()))
+            table, fewest = ends.class_prefixes(rhyme_of[spec.rhyme], used.get(spec.rhyme, set()))
             if not table:  # every word of the class is used: allow repeats
                 relaxed = True
-                table, fewest = lexicon.class_prefixes(rhyme_of[spec.rhyme], set())
+                table, fewest = ends.class_prefixes(rhyme_of[spec.rhyme], set())
             if not table:  # the class has no word this model knows: start a new rhyme
-                mode, table, fewest = "choose", lexicon.rich_prefixes, 1
+                mode, table, fewest = "choose", ends.rich_prefixes, 1
         elif spec.rhyme is not None:
-            mode, table = "choose", lexicon.rich_prefixes
+            mode, table = "choose", ends.rich_prefixes
         spent = english.line_syllables(current)
         target = max(spec.syllables, spent + fewest)   # a long given start stretches the line
         word, after_punctuation = "", None
@@ -142,12 +146,14 @@ class EnglishComposer:
             if count is None:
                 return False, False
             go_on = count <= remaining - fewest
-            if mode == "any":
+            if text not in ends.syllables:
+                fits = False
+            elif mode == "any":
                 fits = True
             elif mode == "choose":
-                fits = len(lexicon.by_rhyme[lexicon.rhyme[text]]) > english.RICH
+                fits = len(ends.by_rhyme[ends.rhyme[text]]) > english.RICH
             else:
-                fits = lexicon.rhyme[text] == rhyme_of[spec.rhyme] and (
+                fits = ends.rhyme[text] == rhyme_of[spec.rhyme] and (
                     text not in used.get(spec.rhyme, ()) or relaxed)
             return go_on, count == remaining and fits
 

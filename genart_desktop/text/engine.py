@@ -58,8 +58,9 @@ class PoetryEngine:
         if self.language == "zh":
             self.composer = ChineseComposer(model, vocab)
         else:
-            words = card.get("words")
-            self.composer = EnglishComposer(model, vocab, words.split() if words else None)
+            words, ends = card.get("words"), card.get("line_end_words")
+            self.composer = EnglishComposer(model, vocab, words.split() if words else None,
+                                            ends.split() if ends else None)
 
     @classmethod
     def load(cls, name: str = "tang", device=None) -> "PoetryEngine":

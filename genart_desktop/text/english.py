@@ -165,3 +165,15 @@ def corpus_words(texts: list[str], min_count: int = 3) -> list[str]:
     counts = Counter(w.lower() for text in texts for w in words_of(text))
     known = _all_syllables()
     return sorted(w for w, n in counts.items() if n >= min_count and w in known)
+
+
+def line_end_words(texts: list[str], min_count: int = 10) -> list[str]:
+    """Words that end at least ``min_count`` lines of a training text (and that cmudict
+    knows): the words poets end lines on. A metered line's last word is drawn from these,
+    so a rhyme does not force a fragment the model has barely seen. In the Gutenberg verse
+    ten lines keep 13,829 words and drop 'ins' (6 line ends), 'lon' (3), 'hund' (1)."""
+    from collections import Counter
+
+    counts = Counter(last_word(line) for text in texts for line in text.split("\n"))
+    known = _all_syllables()
+    return sorted(w for w, n in counts.items() if n >= min_count and w in known)

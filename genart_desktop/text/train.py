@@ -383,10 +383,11 @@ def train(params: TrainParams, job: Job) -> Path:
                     **baseline},
     }
     if card["language"] == "en":  # the words the English decoder may use (see english.py)
-        from genart_desktop.text.english import corpus_words
+        from genart_desktop.text.english import corpus_words, line_end_words
 
-        words = set(corpus_words(corpus.train)) | set((base_card or {}).get("words", "").split())
-        card["words"] = " ".join(sorted(words))
+        for key, found in (("words", corpus_words), ("line_end_words", line_end_words)):
+            words = set(found(corpus.train)) | set((base_card or {}).get(key, "").split())
+            card[key] = " ".join(sorted(words))
     model.eval()
     card_path = save_checkpoint(stem, dict(model.state_dict()), card)
     if not sitting_mode:

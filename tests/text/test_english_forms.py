@@ -65,9 +65,17 @@ def test_regenerate_line_keeps_rhyme(en_engine):
 
 
 def test_shipped_english_model(english_model):
+    line_enders = set(english_model.card["line_end_words"].split())
     for seed in range(3):
         poem = english_model.generate(PoemRequest(form="quatrain", scheme="ABAB", seed=seed))
         lines = poem.split("\n")
         assert [english.line_syllables(l) for l in lines] == [8] * 4
         assert rhyme(english.last_word(lines[0])) == rhyme(english.last_word(lines[2]))
         assert rhyme(english.last_word(lines[1])) == rhyme(english.last_word(lines[3]))
+        # Rhymes end on words poets end lines on, not on fragments such as 'hund' or 'ins'.
+        assert {english.last_word(l) for l in lines} <= line_enders, poem
+
+
+def test_line_end_words_are_the_words_that_end_lines():
+    text = ["the night is long\nand all the night\nwe sing the night"] * 10 + ["a hund of ins"]
+    assert english.line_end_words(text) == ["long", "night"]
