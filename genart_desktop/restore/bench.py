@@ -16,8 +16,9 @@ JSON lines, one per picture and measure, then summaries:
   2 threads (wall time, and the process's CPU time next to it).
 
 Pictures: scikit-image's photos and the paintings in resources/styles, fitted in
-``--size`` px. The thresholds were chosen on chelsea, astronaut, coffee, rocket and
-five paintings (``set: "tuning"``); the others are held out.
+``--size`` px (``synthetic.pictures``). The thresholds and the crack classifier were
+chosen on chelsea, astronaut, coffee, rocket and five paintings (``set: "tuning"``, other
+damage seeds); the others are held out.
 """
 
 from __future__ import annotations
@@ -28,36 +29,14 @@ import time
 
 import numpy as np
 
-TUNING = {"chelsea", "astronaut", "coffee", "rocket", "the-starry-night", "the-harvesters",
-          "mona-lisa", "lion", "poppies"}
-PHOTOS = ("chelsea", "astronaut", "coffee", "rocket", "immunohistochemistry",
-          "hubble_deep_field")
-VISIBLE_CHANGE = 24
-
-
-def pictures(size: int, limit: int | None):
-    from PIL import Image
-    from skimage import data
-
-    from genart_desktop.core.paths import resources_dir
-
-    sources = [(name, lambda name=name: Image.fromarray(getattr(data, name)())) for name in PHOTOS]
-    for path in sorted((resources_dir() / "styles").glob("*.jpg")):
-        sources.append((path.stem, lambda path=path: Image.open(path)))
-    for name, open_picture in sources[:limit]:
-        picture = open_picture().convert("RGB")
-        picture.thumbnail((size, size), Image.LANCZOS)
-        yield name, np.asarray(picture)
-
-
 def measure_picture(name: str, picture: np.ndarray, seed: int) -> None:
     import cv2
 
     from genart_desktop.core.benchmarks import emit
     from genart_desktop.restore import repair as repair_module
     from genart_desktop.restore.detect import find_damage
-    from genart_desktop.restore.synthetic import (add_damage, psnr_inside, texture_ratio,
-                                                  tolerant_f1)
+    from genart_desktop.restore.synthetic import (TUNING, add_damage, psnr_inside,
+                                                  texture_ratio, tolerant_f1, visible_cracks)
 
     damage = add_damage(picture, seed=seed, coverage=0.05, dust=20)
     mask = damage.mask.astype(np.uint8) * 255
@@ -81,9 +60,7 @@ def measure_picture(name: str, picture: np.ndarray, seed: int) -> None:
     emit("repair_texture_blotches", texture["ours"], "ratio", telea=texture["telea"],
          biharmonic=texture["biharmonic"], truth=texture["truth"], **common)
 
-    grey_before = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY).astype(int)
-    grey_after = cv2.cvtColor(damage.image, cv2.COLOR_RGB2GRAY).astype(int)
-    visible = damage.cracks & (np.abs(grey_after - grey_before) >= VISIBLE_CHANGE)
+    visible = visible_cracks(picture, damage)
     found = find_damage(damage.image)
     scores = tolerant_f1(found.lines, visible)
     near_damage = cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0
@@ -133,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     from contextlib import redirect_stdout
 
     records = []
+    from genart_desktop.restore.synthetic import pictures
+
     for name, picture in pictures(args.size, args.pictures):
         buffer = io.StringIO()
         with redirect_stdout(buffer):

@@ -7,18 +7,27 @@ lighter (white top-hat) than both sides; a step edge between two areas gives not
 - Lines: the top-hat is opened with short line segments at 12 angles (a path-opening
   in miniature), so only responses that continue for ``LINE_LENGTH`` px in some
   direction survive; fur, grain and brush texture are mostly shorter. What stays is
-  compared with the local level of such responses (busy areas must stand out more),
-  kept by hysteresis (strong seeds, grown along weaker continuations) and filtered by
-  length: a crack's skeleton is at least ``MIN_LENGTH`` px long.
+  compared with the local level of such responses (busy areas must stand out more) and
+  kept by hysteresis (strong seeds, grown along weaker continuations). Each candidate
+  line is then judged as a whole by a small logistic regression over what tells a crack
+  from a line the artist drew (``LINE_FEATURES``: its length, width, contrast, how busy
+  its surroundings are, how uniform and how near black or white it is inside, its shape),
+  fitted on synthetic damage of the tuning pictures (``train_detector``; the weights are
+  ``line_classifier.json``). Drawn outlines in busy paintings pass the top-hat as easily
+  as cracks; they are rarely as uniform or as dark, which is what the regression learnt.
 - Specks: small compact blobs much darker or lighter than around them.
 
-``sensitivity`` (0..1, default 0.5) lowers the contrast a line or speck needs. The
-found mask is grown by a pixel, since real cracks have soft edges the repair must cover.
+``sensitivity`` (0..1, default 0.5) lowers the contrast a line or speck needs and the
+probability a candidate line needs. The found mask is grown by a pixel, since real cracks
+have soft edges the repair must cover.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -28,7 +37,11 @@ from genart_desktop.core.jobs import Job
 LINE_WIDTH = 9  # top-hat disc: lines up to ~8 px wide
 LINE_LENGTH = 19  # a line response must continue this far in one direction
 ANGLES = 12
-MIN_LENGTH = 30  # px of skeleton for a found line
+MIN_LENGTH = 20  # px of skeleton for a found line (shorter: a speck's business)
+CANDIDATE_CONTRAST = 30.0  # grey levels above the local level a candidate line needs
+LINE_CLASSIFIER = Path(__file__).with_name("line_classifier.json")
+LINE_FEATURES = ("log_length", "width", "score_mean", "score_max", "along_mean", "level_mean",
+                 "grey_std", "grey_extreme", "straightness", "fill_ratio", "log_area")
 SPECK_SIZE = 9  # top-hat disc for specks: up to ~8 px across
 MAX_SPECK_AREA = 50
 
@@ -91,7 +104,19 @@ def _local_level(response: np.ndarray) -> np.ndarray:
     return np.maximum(mean, cv2.medianBlur(response, 15).astype(np.float32))
 
 
-def find_lines(grey: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
+@dataclass
+class LineCandidates:
+    count: int  # labels 1..count-1 are candidate lines, 0 is the rest
+    labels: np.ndarray  # int32 HxW
+    skeleton: np.ndarray  # bool HxW
+    score: np.ndarray  # float32 HxW: line response above the local level
+    along: np.ndarray  # float32 HxW: line response
+    level: np.ndarray  # float32 HxW: local level of line responses
+
+
+def line_candidates(grey: np.ndarray, contrast: float = CANDIDATE_CONTRAST) -> LineCandidates:
+    """Thin connected lines standing ``contrast`` grey levels above their surroundings'
+    own line responses (hysteresis from half of that)."""
     from skimage.filters import apply_hysteresis_threshold
     from skimage.morphology import skeletonize
 
@@ -100,19 +125,100 @@ def find_lines(grey: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
     for angle in np.arange(ANGLES) * np.pi / ANGLES:
         np.maximum(along, cv2.morphologyEx(response, cv2.MORPH_OPEN,
                                            _segment(LINE_LENGTH, angle)), out=along)
-    score = along.astype(np.float32) - _local_level(along)
-    high = 80.0 - 60.0 * sensitivity  # grey levels above the local level: 50 by default
-    candidates = apply_hysteresis_threshold(score, high / 2, high).astype(np.uint8)
+    level = _local_level(along)
+    score = along.astype(np.float32) - level
+    candidates = apply_hysteresis_threshold(score, contrast / 2, contrast).astype(np.uint8)
     # Blobs are not lines: drop what a disc as wide as the top-hat fits inside.
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (LINE_WIDTH, LINE_WIDTH))
     blobs = cv2.morphologyEx(candidates, cv2.MORPH_OPEN, disc)
     blobs = cv2.dilate(blobs, np.ones((3, 3), np.uint8))
     thin = candidates & (1 - blobs)
     count, labels = cv2.connectedComponents(thin, connectivity=8)
-    lengths = np.bincount(labels[skeletonize(thin.astype(bool))], minlength=count)
-    long_enough = lengths >= MIN_LENGTH
-    long_enough[0] = False
-    return long_enough[labels]
+    return LineCandidates(count, labels, skeletonize(thin.astype(bool)), score,
+                          along.astype(np.float32), level)
+
+
+def line_features(grey: np.ndarray, lines: LineCandidates) -> np.ndarray:
+    """(count, len(LINE_FEATURES)): one row per candidate label (row 0: the background)."""
+    count, labels = lines.count, lines.labels
+    flat = labels.ravel()
+
+    def mean_of(values: np.ndarray) -> np.ndarray:
+        return np.bincount(flat, weights=values.ravel().astype(np.float64),
+                           minlength=count) / np.maximum(area, 1)
+
+    area = np.bincount(flat, minlength=count).astype(np.float64)
+    length = np.bincount(labels[lines.skeleton], minlength=count).astype(np.float64)
+    level = grey.astype(np.float64)
+    grey_mean = mean_of(level)
+    grey_std = np.sqrt(np.maximum(mean_of(level ** 2) - grey_mean ** 2, 0.0))
+    score_max = np.full(count, -np.inf)
+    np.maximum.at(score_max, flat, lines.score.ravel())
+    ys, xs = np.nonzero(labels)
+    owner = labels[ys, xs]
+    x0, y0 = np.full(count, np.inf), np.full(count, np.inf)
+    x1, y1 = np.full(count, -np.inf), np.full(count, -np.inf)
+    np.minimum.at(x0, owner, xs)
+    np.minimum.at(y0, owner, ys)
+    np.maximum.at(x1, owner, xs)
+    np.maximum.at(y1, owner, ys)
+    box = np.maximum((x1 - x0 + 1) * (y1 - y0 + 1), 1)
+    features = np.stack([
+        np.log1p(length),
+        area / np.maximum(length, 1),              # mean width
+        mean_of(lines.score),
+        score_max,
+        mean_of(lines.along),
+        mean_of(lines.level),                      # how busy the surroundings are
+        grey_std,                                  # how uniform inside
+        np.minimum(grey_mean, 255 - grey_mean),    # how near black or white
+        np.hypot(x1 - x0, y1 - y0) / np.maximum(length, 1),  # straightness
+        area / box,                                # how much of its box it fills
+        np.log1p(area),
+    ], axis=1)
+    features[0] = 0.0  # the background row: nan/inf free
+    return features
+
+
+@dataclass(frozen=True)
+class LineClassifier:
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        z = (features - self.mean) / self.scale @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def to_json(self) -> dict:
+        return {"features": list(LINE_FEATURES), "mean": self.mean.tolist(),
+                "scale": self.scale.tolist(), "weights": self.weights.tolist(),
+                "bias": self.bias}
+
+
+@functools.lru_cache(maxsize=1)
+def line_classifier() -> LineClassifier:
+    data = json.loads(LINE_CLASSIFIER.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != LINE_FEATURES:
+        raise RuntimeError(f"{LINE_CLASSIFIER.name} was fitted on other features: "
+                           "python -m genart_desktop.restore.train_detector")
+    return LineClassifier(np.array(data["mean"]), np.array(data["scale"]),
+                          np.array(data["weights"]), float(data["bias"]))
+
+
+def find_lines(grey: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
+    # At the default a candidate needs 30 grey levels of contrast and a probability of
+    # 0.45 of being damage; at full sensitivity 20 levels and any line-like shape will do.
+    lines = line_candidates(grey, min(CANDIDATE_CONTRAST, 80.0 - 60.0 * sensitivity))
+    if lines.count <= 1:
+        return np.zeros(grey.shape, bool)
+    features = line_features(grey, lines)
+    probability = line_classifier().probability(features)
+    length = np.expm1(features[:, LINE_FEATURES.index("log_length")])
+    keep = (probability >= 0.9 - 0.9 * sensitivity) & (length >= MIN_LENGTH)
+    keep[0] = False
+    return keep[lines.labels]
 
 
 def find_specks(grey: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:

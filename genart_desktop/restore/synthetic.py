@@ -3,7 +3,8 @@
 Cracks and scratches are random-walk polylines 2-3 px wide (dark cracks, bright
 scratches); blotches are irregular blobs 30-60 px across in a stain colour; dust is
 small dark or light specks. Everything is drawn from a seeded ``numpy`` generator, so
-a benchmark run is repeatable.
+a benchmark run is repeatable. ``pictures`` are the photos and paintings the benchmark
+damages; ``TUNING`` names those the detector was tuned and trained on.
 """
 
 from __future__ import annotations
@@ -91,6 +92,39 @@ def add_damage(image: np.ndarray, seed: int = 0, coverage: float = 0.05,
         specks |= speck
     # later layers paint over earlier ones: each pixel belongs to the damage drawn last
     return SyntheticDamage(damaged, cracks & ~blotches & ~specks, blotches & ~specks, specks)
+
+
+# --- the pictures damaged for tuning and measuring ---------------------------------------
+TUNING = {"chelsea", "astronaut", "coffee", "rocket", "the-starry-night", "the-harvesters",
+          "mona-lisa", "lion", "poppies"}
+PHOTOS = ("chelsea", "astronaut", "coffee", "rocket", "immunohistochemistry",
+          "hubble_deep_field")
+# A dark crack over a black coat changes nothing a detector or a viewer could see.
+VISIBLE_CHANGE = 24
+
+
+def pictures(size: int, limit: int | None = None):
+    """(name, RGB uint8) for scikit-image's photos and the paintings in resources/styles,
+    fitted in ``size`` px."""
+    from PIL import Image
+    from skimage import data
+
+    from genart_desktop.core.paths import resources_dir
+
+    sources = [(name, lambda name=name: Image.fromarray(getattr(data, name)())) for name in PHOTOS]
+    for path in sorted((resources_dir() / "styles").glob("*.jpg")):
+        sources.append((path.stem, lambda path=path: Image.open(path)))
+    for name, open_picture in sources[:limit]:
+        picture = open_picture().convert("RGB")
+        picture.thumbnail((size, size), Image.LANCZOS)
+        yield name, np.asarray(picture)
+
+
+def visible_cracks(picture: np.ndarray, damage: SyntheticDamage) -> np.ndarray:
+    """The synthetic cracks that changed the picture's grey level by VISIBLE_CHANGE."""
+    before = cv2.cvtColor(np.ascontiguousarray(picture[..., :3]), cv2.COLOR_RGB2GRAY).astype(int)
+    after = cv2.cvtColor(np.ascontiguousarray(damage.image[..., :3]), cv2.COLOR_RGB2GRAY)
+    return damage.cracks & (np.abs(after.astype(int) - before) >= VISIBLE_CHANGE)
 
 
 # --- measures -----------------------------------------------------------------------------
