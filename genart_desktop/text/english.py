@@ -167,11 +167,14 @@ def corpus_words(texts: list[str], min_count: int = 3) -> list[str]:
     return sorted(w for w, n in counts.items() if n >= min_count and w in known)
 
 
-def line_end_words(texts: list[str], min_count: int = 10) -> list[str]:
+def line_end_words(texts: list[str], min_count: int = 60) -> list[str]:
     """Words that end at least ``min_count`` lines of a training text (and that cmudict
     knows): the words poets end lines on. A metered line's last word is drawn from these,
     so a rhyme does not force a fragment the model has barely seen. In the Gutenberg verse
-    ten lines keep 13,829 words and drop 'ins' (6 line ends), 'lon' (3), 'hund' (1)."""
+    60 lines keep 4,770 words and drop 'ands' (10 line ends), 'ins' (6), 'hund' (1). Over 40
+    ABAB quatrains the model's own bits/char on what it wrote fell from 1.776 (any word) to
+    1.761, 1.751 and 1.682 with 10, 30 and 60 lines, with as many different rhymes (139-145
+    of 160 line ends)."""
     from collections import Counter
 
     counts = Counter(last_word(line) for text in texts for line in text.split("\n"))

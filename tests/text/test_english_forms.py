@@ -77,5 +77,5 @@ def test_shipped_english_model(english_model):
 
 
 def test_line_end_words_are_the_words_that_end_lines():
-    text = ["the night is long\nand all the night\nwe sing the night"] * 10 + ["a hund of ins"]
+    text = ["the night is long\nand all the night\nwe sing the night"] * 60 + ["a hund of ins"]
     assert english.line_end_words(text) == ["long", "night"]
