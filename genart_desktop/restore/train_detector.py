@@ -29,10 +29,11 @@ def training_rows(seeds: int):
     from genart_desktop.restore.synthetic import TUNING, add_damage, pictures, visible_cracks
 
     near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    rows, answers, areas = [], [], []
+    rows, answers, areas, seen = [], [], [], set()
     for name, picture in pictures(SIZE):
         if name not in TUNING:
             continue
+        seen.add(name)
         for seed in range(SEED_BASE, SEED_BASE + seeds):
             damage = add_damage(picture, seed=seed, coverage=0.05, dust=20)
             grey = cv2.cvtColor(damage.image, cv2.COLOR_RGB2GRAY)
@@ -44,7 +45,12 @@ def training_rows(seeds: int):
             rows.append(line_features(grey, lines)[1:])
             answers.append((hits / np.maximum(area, 1) >= 0.5)[1:])
             areas.append(area[1:])
-    return np.concatenate(rows), np.concatenate(answers), np.concatenate(areas)
+    if seen != TUNING:
+        raise RuntimeError(f"tuning pictures missing: {', '.join(sorted(TUNING - seen))}")
+    answers = np.concatenate(answers)
+    if answers.all() or not answers.any():
+        raise RuntimeError("the candidates are all cracks or none: nothing to learn from")
+    return np.concatenate(rows), answers, np.concatenate(areas)
 
 
 def fit_logistic(features: np.ndarray, answers: np.ndarray, weights: np.ndarray,
@@ -77,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     features, answers, areas = training_rows(args.seeds)
     mean, scale, weights, bias = fit_logistic(features, answers.astype(np.float64),
                                               areas.astype(np.float64))
+    if not (np.isfinite(weights).all() and np.isfinite(bias)):
+        raise RuntimeError("the fit did not converge; line_classifier.json is unchanged")
     classifier = LineClassifier(mean, scale, weights, bias)
     accuracy = float(((classifier.probability(features) >= 0.5) == answers).mean())
     record = {

@@ -82,3 +82,14 @@ def test_logistic_fit_recovers_a_separating_direction():
     z = (features - mean) / scale @ weights + bias
     assert ((z > 0) == answers.astype(bool)).mean() > 0.9
     assert weights[0] < 0 < weights[1] and abs(weights[2]) < 0.5 * abs(weights[0])
+
+
+def test_a_higher_sensitivity_never_finds_fewer_lines(photo):
+    damaged = add_damage(photo, seed=3, coverage=0.04, crack_share=1.0).image
+    grey = cv2.cvtColor(damaged, cv2.COLOR_RGB2GRAY)
+    from genart_desktop.restore.detect import find_lines
+
+    found = [find_lines(grey, s) for s in (0.0, 0.3, 0.5, 0.8, 0.85, 0.95, 1.0)]
+    for lower, higher in zip(found, found[1:]):
+        assert not (lower & ~higher).any()
+    assert found[-1].sum() > found[0].sum()
