@@ -16,6 +16,7 @@ from typing import Callable
 
 import torch
 
+from genart_desktop.core.errors import UserError
 from genart_desktop.core.jobs import Job
 from genart_desktop.text import english
 from genart_desktop.text.decode import LMState, Sampler, repeat_line_penalties
@@ -45,9 +46,14 @@ class EnglishComposer:
                  line_ends: list[str] | None = None) -> None:
         self.model, self.vocab = model, vocab
         self.lexicon = english.lexicon(frozenset(words) if words else None)
-        # The words a metered line may end on (english.line_end_words); all words if the
-        # model's card has no such list.
-        self.ends = english.lexicon(frozenset(line_ends)) if line_ends else self.lexicon
+        # The words a metered line prefers to end on (english.line_end_words); all words
+        # if the model's card has no such list. ``_last_word_rule`` falls back to all
+        # words where these have nothing for a line.
+        if line_ends:
+            known = frozenset(line_ends) & frozenset(words) if words else frozenset(line_ends)
+            self.ends = english.lexicon(known)
+        else:
+            self.ends = self.lexicon
         self.letters = [(c, vocab.id(c)) for c in string.ascii_letters + "'" if c in vocab]
         self.space, self.newline = vocab.id(" "), vocab.id("\n")
         self.punctuation = [vocab.id(c) for c in PUNCTUATION if c in vocab]
@@ -114,23 +120,34 @@ class EnglishComposer:
             if on_char is not None:
                 on_char(lines, current)
 
+    def _last_word_rule(self, spec: LineSpec, rhyme_of: dict, used: dict):
+        """What a metered line's last word must be: (source lexicon, its prefix table,
+        the fewest syllables in it, mode, whether a used rhyme word may come back).
+
+        Modes: "fixed", a word of the letter's rhyme class (not used yet, if possible);
+        "choose", the first line of its letter, a word of a rich rhyme class; "any", an
+        unrhymed line. Line-end words first, all words where they have nothing."""
+        sources = (self.ends, self.lexicon) if self.ends is not self.lexicon else (self.lexicon,)
+        if spec.rhyme is not None and spec.rhyme in rhyme_of:
+            taken = used.get(spec.rhyme, set())
+            for relaxed in (False, True):  # repeats only once the class is used up
+                for source in sources:
+                    table, fewest = source.class_prefixes(rhyme_of[spec.rhyme],
+                                                          set() if relaxed else taken)
+                    if table:
+                        return source, table, fewest, "fixed", relaxed
+            # the class has no word this model knows: the line starts a new rhyme
+        mode = "any" if spec.rhyme is None else "choose"
+        for source in sources:
+            table = source.prefixes if mode == "any" else source.rich_prefixes
+            if table:
+                return source, table, english.fewest_syllables(table), mode, False
+        raise UserError("this model's word list has no word to end a metered line with")
+
     def _metered_line(self, state, logits, current, spec, lines, rhyme_of, used, request,
                       sampler, job, on_char):
-        lexicon, ends = self.lexicon, self.ends
-        # What the line's last word must be: a line-ending word, one of a rich rhyme class
-        # (the first line of its letter), or one of the letter's class not used yet.
-        table, fewest, mode = ends.prefixes, 1, "any"
-        relaxed = False
-        if spec.rhyme is not None and spec.rhyme in rhyme_of:
-            mode = "fixed"
-            table, fewest = ends.class_prefixes(rhyme_of[spec.rhyme], used.get(spec.rhyme, set()))
-            if not table:  # every word of the class is used: allow repeats
-                relaxed = True
-                table, fewest = ends.class_prefixes(rhyme_of[spec.rhyme], set())
-            if not table:  # the class has no word this model knows: start a new rhyme
-                mode, table, fewest = "choose", ends.rich_prefixes, 1
-        elif spec.rhyme is not None:
-            mode, table = "choose", ends.rich_prefixes
+        lexicon = self.lexicon
+        source, table, fewest, mode, relaxed = self._last_word_rule(spec, rhyme_of, used)
         spent = english.line_syllables(current)
         target = max(spec.syllables, spent + fewest)   # a long given start stretches the line
         word, after_punctuation = "", None
@@ -146,14 +163,14 @@ class EnglishComposer:
             if count is None:
                 return False, False
             go_on = count <= remaining - fewest
-            if text not in ends.syllables:
+            if text not in source.syllables:
                 fits = False
             elif mode == "any":
                 fits = True
             elif mode == "choose":
-                fits = len(ends.by_rhyme[ends.rhyme[text]]) > english.RICH
+                fits = len(source.by_rhyme[source.rhyme[text]]) > english.RICH
             else:
-                fits = ends.rhyme[text] == rhyme_of[spec.rhyme] and (
+                fits = source.rhyme[text] == rhyme_of[spec.rhyme] and (
                     text not in used.get(spec.rhyme, ()) or relaxed)
             return go_on, count == remaining and fits
 

@@ -386,6 +386,8 @@ def train(params: TrainParams, job: Job) -> Path:
         from genart_desktop.text.english import corpus_words, line_end_words
 
         for key, found in (("words", corpus_words), ("line_end_words", line_end_words)):
+            if base_card is not None and key not in base_card:
+                continue  # the base model used all words: so does the fine-tuned one
             words = set(found(corpus.train)) | set((base_card or {}).get(key, "").split())
             card[key] = " ".join(sorted(words))
     model.eval()

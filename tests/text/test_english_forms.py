@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from genart_desktop.text import english
-from genart_desktop.text.engine import PoemRequest
+from genart_desktop.text.engine import PoemRequest, PoetryEngine
 
 
 def rhyme(word: str) -> str | None:
@@ -79,3 +79,21 @@ def test_shipped_english_model(english_model):
 def test_line_end_words_are_the_words_that_end_lines():
     text = ["the night is long\nand all the night\nwe sing the night"] * 60 + ["a hund of ins"]
     assert english.line_end_words(text) == ["long", "night"]
+
+
+@pytest.mark.parametrize("line_ends", ["night day", "evening shadow", "golden"])
+def test_a_short_line_end_list_still_rhymes_and_scans(en_engine, line_ends):
+    # A model trained on a small text may have few line-end words: no rich rhyme class,
+    # no one-syllable word. The decoder falls back to all its words where they fall short.
+    engine = PoetryEngine(en_engine.model, en_engine.vocab,
+                          {**en_engine.card, "line_end_words": line_ends})
+    for seed in range(4):
+        poem = engine.generate(PoemRequest(form="quatrain", scheme="ABAB", syllables=7,
+                                           seed=seed, temperature=1.0))
+        lines = poem.split("\n")
+        assert [english.line_syllables(l) for l in lines] == [7] * 4, poem
+        ends = [english.last_word(l) for l in lines]
+        assert rhyme(ends[0]) == rhyme(ends[2]) and rhyme(ends[1]) == rhyme(ends[3]), poem
+    couplet = engine.generate(PoemRequest(form="couplet", syllables=6, seed=1,
+                                          prompt="I walk alone at night"))
+    assert rhyme(english.last_word(couplet.split("\n")[1])) == rhyme("night")
