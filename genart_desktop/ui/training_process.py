@@ -43,7 +43,8 @@ def training_threads() -> int:
 def child_command(module: str) -> tuple[list[str], dict[str, Any]]:
     """``python -m module`` at the child's lower priority: the arguments and Popen options.
 
-    On POSIX the child lowers its own priority as its first statement. A ``preexec_fn``
+    On POSIX the child lowers its own priority as its first statement, before any thread
+    exists (Linux sets niceness per thread; threads inherit it). A ``preexec_fn``
     would do it before exec, but it makes Python fork() the whole window (hundreds of MB
     of page tables copied while the GIL is held: a hitch of tens of ms on the UI thread)
     instead of vfork()."""
