@@ -38,6 +38,21 @@ class ZhRequest:
     avoid: list[str] = field(default_factory=list)         # lines not to write again
 
 
+def _script_twins(chars: list[str]) -> dict[int, list[str | None]]:
+    """For each character that is written differently in the other script: the rhyme
+    groups of its simplified and traditional forms (by offset in ``chars``)."""
+    twins: dict[int, list[str | None]] = {}
+    for script in ("simplified", "traditional"):
+        converted = chinese.convert_script("".join(chars), script)
+        if len(converted) != len(chars):
+            converted = "".join(chinese.convert_script(c, script)[:1] or c for c in chars)
+        changed = [i for i, (a, b) in enumerate(zip(chars, converted)) if a != b]
+        groups = chinese.readings([converted[i] for i in changed]) if changed else []
+        for i, (group, _) in zip(changed, groups):
+            twins.setdefault(i, []).append(group)
+    return twins
+
+
 class ChineseComposer:
     def __init__(self, model: CharTransformer, vocab: Vocab) -> None:
         self.model, self.vocab = model, vocab
@@ -49,12 +64,18 @@ class ChineseComposer:
                            "仄": torch.zeros(size, dtype=torch.bool)}
         self.group_masks: dict[str, torch.Tensor] = {}
         readings = chinese.readings(vocab.chars)
+        # A rhyme must hold in the script the user reads: 內 (微) becomes 内, whose readings
+        # nèi/nà disagree. A character keeps its group only if its simplified and
+        # traditional forms have the same one.
+        script_twins = _script_twins(vocab.chars)
         for offset, char in enumerate(vocab.chars):
             token = offset + len(SPECIALS)
             if not chinese.is_han(char):
                 continue
             self.han[token] = True
             group, tone = readings[offset]
+            if any(twin_group != group for twin_group in script_twins.get(offset, ())):
+                group = None
             if tone:
                 self.tone_of[token] = tone
                 self.tone_masks[tone][token] = True
@@ -89,10 +110,11 @@ class ChineseComposer:
             nonlocal group, first_second
             if index == 0 and len(line) > 1:
                 first_second = chinese.tone_class(line[1])
-            if index % 2 == 1:
-                used_rhymes.add(vocab.id(line[-1]))
-                if group is None:
-                    group = chinese.rhyme_group(line[-1])
+            # No rhyme repeats an earlier line's last character: the first line of a
+            # 七绝 often ends in the rhyme too ('別離情' then '杳杳情' read as a slip).
+            used_rhymes.add(vocab.id(line[-1]))
+            if index % 2 == 1 and group is None:
+                group = chinese.rhyme_group(line[-1])
             lines.append(line)
             ending = COMMA if index % 2 == 0 else STOP
             if index % 2 == 1 and index < form.lines - 1:
@@ -164,6 +186,8 @@ class ChineseComposer:
                 toned &= self.tone_masks["平"]
         if bool(toned.any()):
             allowed = toned
+        if len(current) >= 2 and current[-1] == current[-2]:  # 杳杳 may be, 杳杳杳 not
+            _remove_if_others_remain(allowed, {self.vocab.id(current[-1])})
         if last:  # never write a line the poem already has
             _remove_if_others_remain(allowed, {
                 self.vocab.id(line[-1]) for line in lines

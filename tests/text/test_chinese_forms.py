@@ -24,6 +24,15 @@ def test_every_form_exact_over_many_seeds_with_rhyme_and_tones(zh_engine, form):
             assert check.tones_ok, poem
 
 
+def test_no_rhyme_repeats_an_earlier_lines_last_character(tang):
+    # the shipped model ended seed 8's first two lines in 情 and 情
+    for seed in range(6, 12):
+        poem = tang.generate(PoemRequest(form="qijue", rhyme=True, seed=seed))
+        ends = [line[-1] for line in chinese.poem_lines(poem)]
+        for index in (1, 3):
+            assert ends[index] not in ends[:index], poem
+
+
 def test_rhyme_off_still_exact_form(zh_engine):
     for seed in range(10):
         poem = zh_engine.generate(PoemRequest(form="qilv", seed=seed, top_k=5))
@@ -123,3 +132,11 @@ def test_a_heteronym_rhymes_only_when_its_common_readings_agree():
     assert chinese.rhyme_group("来") == chinese.rhyme_group("开")
     # 家 is jiā (or a rare gū): its common readings agree, so it rhymes with 花
     assert chinese.rhyme_group("家") == chinese.rhyme_group("花")
+
+
+def test_never_three_of_a_character_in_a_row(zh_engine):
+    for seed in range(12):
+        poem = zh_engine.generate(PoemRequest(form="qilv", seed=seed, repeat_penalty=1.0,
+                                              temperature=0.1))
+        for line in chinese.poem_lines(poem):
+            assert not any(a == b == c for a, b, c in zip(line, line[1:], line[2:])), poem
