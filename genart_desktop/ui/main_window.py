@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -35,6 +36,7 @@ _UNFINISHED_WORKERS: list[PanelWorker] = []  # see MainWindow.shutdown_workers
 # Closing waits this long for running jobs to notice Cancel; one that has not is left
 # behind, and the process ends without it (``startup.exit_status``).
 CLOSE_WAIT_S = 1.5
+UI_SWITCH_INTERVAL_S = 0.001  # see start_background_init
 
 
 def unfinished_workers() -> int:
@@ -273,6 +275,10 @@ class MainWindow(QMainWindow):
     # --- start-up ------------------------------------------------------------------------------
     def start_background_init(self) -> None:
         """Import torch and choose the device off the UI thread, after the window shows."""
+        # From here on workers run Python beside the UI thread. A waiting thread gets the
+        # GIL after the switch interval: 1 ms instead of Python's 5 lowered the restore
+        # scenario's p99 frame gap from 14.4 to 11.8 ms (7 runs each, max 19.7 -> 17.1).
+        sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
 
         def init(job):
             from genart_desktop.core.device import choose_device, describe
