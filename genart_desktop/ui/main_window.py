@@ -37,6 +37,10 @@ _UNFINISHED_WORKERS: list[PanelWorker] = []  # see MainWindow.shutdown_workers
 # behind, and the process ends without it (``startup.exit_status``).
 CLOSE_WAIT_S = 1.5
 UI_SWITCH_INTERVAL_S = 0.001  # see start_background_init
+# Native libraries the panels load on first use. Loading one holds the GIL through dlopen:
+# 76 ms once in the style scenario (a worker inside importlib's create_module, the library
+# read from disk). They load in the start-up job instead, beside torch's own import.
+PRELOADED_LIBRARIES = ("onnxruntime", "scipy.ndimage", "cv2")
 
 
 def unfinished_workers() -> int:
@@ -283,7 +287,9 @@ class MainWindow(QMainWindow):
         def init(job):
             from genart_desktop.core.device import choose_device, describe
 
-            return describe(choose_device())
+            description = describe(choose_device())
+            _preload_native_libraries()
+            return description
 
         self.startup_worker.submit(init, label="start-up", on_result=self._on_ready)
 
@@ -622,3 +628,13 @@ class MainWindow(QMainWindow):
         self.shutdown_workers(timeout_s=CLOSE_WAIT_S)
         self.session.end()
         super().closeEvent(event)
+
+
+def _preload_native_libraries() -> None:
+    import importlib
+
+    for name in PRELOADED_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # optional ones (onnxruntime) may be missing: the panel says so
+            pass
