@@ -120,28 +120,43 @@ class LineCandidates:
     level: np.ndarray  # float32 HxW: local level of line responses
 
 
-def line_candidates(grey: np.ndarray, contrast: float = CANDIDATE_CONTRAST) -> LineCandidates:
-    """Thin connected lines standing ``contrast`` grey levels above their surroundings'
-    own line responses (hysteresis from half of that)."""
-    from skimage.filters import apply_hysteresis_threshold
-    from skimage.morphology import skeletonize
+@dataclass
+class LineResponse:
+    along: np.ndarray  # float32 HxW: thin-line response that continues in some direction
+    level: np.ndarray  # float32 HxW: local level of such responses
+    score: np.ndarray  # float32 HxW: along - level
 
+
+def line_response(grey: np.ndarray) -> LineResponse:
+    """The top-hat opened along 12 directions, and how far it stands above its
+    surroundings: the costly part of finding lines, computed once per picture."""
     response = top_hat(grey, LINE_WIDTH)
     along = np.zeros_like(response)
     for angle in np.arange(ANGLES) * np.pi / ANGLES:
         np.maximum(along, cv2.morphologyEx(response, cv2.MORPH_OPEN,
                                            _segment(LINE_LENGTH, angle)), out=along)
     level = _local_level(along)
-    score = along.astype(np.float32) - level
-    candidates = apply_hysteresis_threshold(score, contrast / 2, contrast).astype(np.uint8)
+    return LineResponse(along.astype(np.float32), level, along.astype(np.float32) - level)
+
+
+def line_candidates(grey: np.ndarray, contrast: float = CANDIDATE_CONTRAST,
+                    response: LineResponse | None = None) -> LineCandidates:
+    """Thin connected lines standing ``contrast`` grey levels above their surroundings'
+    own line responses (hysteresis from half of that)."""
+    from skimage.filters import apply_hysteresis_threshold
+    from skimage.morphology import skeletonize
+
+    response = response or line_response(grey)
+    candidates = apply_hysteresis_threshold(response.score, contrast / 2,
+                                            contrast).astype(np.uint8)
     # Blobs are not lines: drop what a disc as wide as the top-hat fits inside.
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (LINE_WIDTH, LINE_WIDTH))
     blobs = cv2.morphologyEx(candidates, cv2.MORPH_OPEN, disc)
     blobs = cv2.dilate(blobs, np.ones((3, 3), np.uint8))
     thin = candidates & (1 - blobs)
     count, labels = cv2.connectedComponents(thin, connectivity=8)
-    return LineCandidates(count, labels, skeletonize(thin.astype(bool)), score,
-                          along.astype(np.float32), level)
+    return LineCandidates(count, labels, skeletonize(thin.astype(bool)), response.score,
+                          response.along, response.level)
 
 
 def line_features(grey: np.ndarray, lines: LineCandidates) -> np.ndarray:
@@ -218,14 +233,16 @@ def find_lines(grey: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
     # at full sensitivity every long enough candidate is kept. The candidates do not
     # depend on the sensitivity, so a higher one never finds fewer lines.
     threshold = 0.9 - 0.9 * sensitivity
-    found = _judged_lines(grey, CANDIDATE_CONTRAST, threshold)
+    response = line_response(grey)
+    found = _judged_lines(grey, response, CANDIDATE_CONTRAST, threshold)
     if sensitivity > FAINT_FROM:
-        found |= _judged_lines(grey, FAINT_CONTRAST, threshold)
+        found |= _judged_lines(grey, response, FAINT_CONTRAST, threshold)
     return found
 
 
-def _judged_lines(grey: np.ndarray, contrast: float, threshold: float) -> np.ndarray:
-    lines = line_candidates(grey, contrast)
+def _judged_lines(grey: np.ndarray, response: LineResponse, contrast: float,
+                  threshold: float) -> np.ndarray:
+    lines = line_candidates(grey, contrast, response)
     if lines.count <= 1:
         return np.zeros(grey.shape, bool)
     features = line_features(grey, lines)

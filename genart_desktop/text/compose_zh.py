@@ -43,9 +43,9 @@ def _script_twins(chars: list[str]) -> dict[int, list[str | None]]:
     groups of its simplified and traditional forms (by offset in ``chars``)."""
     twins: dict[int, list[str | None]] = {}
     for script in ("simplified", "traditional"):
-        converted = chinese.convert_script("".join(chars), script)
-        if len(converted) != len(chars):
-            converted = "".join(chinese.convert_script(c, script)[:1] or c for c in chars)
+        # one character at a time: converting the vocabulary as one string would let
+        # OpenCC read neighbouring characters as phrases
+        converted = [chinese.convert_script(c, script)[:1] or c for c in chars]
         changed = [i for i, (a, b) in enumerate(zip(chars, converted)) if a != b]
         groups = chinese.readings([converted[i] for i in changed]) if changed else []
         for i, (group, _) in zip(changed, groups):
